@@ -1,0 +1,3 @@
+from masseur.cli import main
+
+main()
