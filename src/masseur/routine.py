@@ -46,8 +46,11 @@ DurationMs = Annotated[
         {
             "anyOf": [
                 {"type": "number", "exclusiveMinimum": 0},
-                {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?\s*h)?\s*(\d+(\.\d+)?\s*m(in)?)?"
-                 r"\s*(\d+(\.\d+)?\s*s(ec)?)?\s*$"},
+                {
+                    "type": "string",
+                    "pattern": r"^\s*(\d+(\.\d+)?\s*h)?\s*(\d+(\.\d+)?\s*m(in)?)?"
+                    r"\s*(\d+(\.\d+)?\s*s(ec)?)?\s*$",
+                },
             ],
             "description": f"Seconds, or a duration such as 90s, 2m, 1m30s ({DURATION_HELP}).",
         }
@@ -258,8 +261,9 @@ def _parse_yaml(text: str) -> tuple[Any, _PositionIndex]:
     try:
         root = loader.get_single_node()
         if root is None:
-            raise _LoadProblem("the file is empty; a routine needs name, title and steps",
-                               _Mark(1, 1))
+            raise _LoadProblem(
+                "the file is empty; a routine needs name, title and steps", _Mark(1, 1)
+            )
         index = _index_nodes(root)
         data = loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
@@ -331,10 +335,13 @@ def _semantic_problems(routine: Routine) -> Iterator[tuple[Location, str]]:
     """Mistakes that types alone cannot catch, with where they are."""
     if (routine.phases is None) == (routine.steps is None):
         both = routine.phases is not None
-        yield (), (
-            "give either 'steps' or 'phases', not both"
-            if both
-            else "the routine has no steps; add a 'steps' list (or 'phases')"
+        yield (
+            (),
+            (
+                "give either 'steps' or 'phases', not both"
+                if both
+                else "the routine has no steps; add a 'steps' list (or 'phases')"
+            ),
         )
         return
     phase_names: dict[str, int] = {}
@@ -343,8 +350,12 @@ def _semantic_problems(routine: Routine) -> Iterator[tuple[Location, str]]:
         base: Location = ("phases", p_index) if routine.phases is not None else ()
         if routine.phases is not None:
             if phase.name in phase_names:
-                yield (*base, "name"), (
-                    f"duplicate phase name '{phase.name}' (also phase {phase_names[phase.name] + 1})"
+                yield (
+                    (*base, "name"),
+                    (
+                        f"duplicate phase name '{phase.name}' "
+                        f"(also phase {phase_names[phase.name] + 1})"
+                    ),
                 )
             phase_names.setdefault(phase.name, p_index)
         for s_index, step in enumerate(phase.steps):
@@ -357,9 +368,12 @@ def _semantic_problems(routine: Routine) -> Iterator[tuple[Location, str]]:
                 yield (*where, "sides"), "each side may appear only once in 'sides'"
             for c_index, cue in enumerate(step.cues):
                 if cue.at >= step.duration:
-                    yield (*where, "cues", c_index, "at"), (
-                        f"cue at {cue.at / 1000:g}s is not inside its step, which lasts "
-                        f"{step.duration / 1000:g}s; move it earlier or lengthen the step"
+                    yield (
+                        (*where, "cues", c_index, "at"),
+                        (
+                            f"cue at {cue.at / 1000:g}s is not inside its step, which lasts "
+                            f"{step.duration / 1000:g}s; move it earlier or lengthen the step"
+                        ),
                     )
 
 
@@ -368,8 +382,9 @@ def parse_routine(text: str, source: str = "<routine>") -> Routine:
     try:
         data, index = _parse_yaml(text)
     except _LoadProblem as problem:
-        raise BadInput(problem.message, location=f"{source}:{problem.mark.line}:"
-                       f"{problem.mark.column}") from None
+        raise BadInput(
+            problem.message, location=f"{source}:{problem.mark.line}:{problem.mark.column}"
+        ) from None
     if not isinstance(data, dict):
         kind = type(data).__name__ if data is not None else "nothing"
         raise BadInput(
@@ -381,8 +396,9 @@ def parse_routine(text: str, source: str = "<routine>") -> Routine:
     except ValidationError as exc:
         described = [_describe_validation_error(e, index) for e in exc.errors()]
         # A misspelt key also shows up as a missing one; the misspelling is the real news.
-        described.sort(key=lambda item: (item[1].startswith("missing"), item[0].line,
-                                         item[0].column))
+        described.sort(
+            key=lambda item: (item[1].startswith("missing"), item[0].line, item[0].column)
+        )
         mark, message = described[0]
         extra = f" (and {len(described) - 1} more)" if len(described) > 1 else ""
         raise BadInput(message + extra, location=f"{source}:{mark.line}:{mark.column}") from None
@@ -413,8 +429,9 @@ def load_routine(path: Path) -> Routine:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise BadInput("file is not valid UTF-8 text; save it as UTF-8",
-                       location=f"{source}:{line}:1") from None
+        raise BadInput(
+            "file is not valid UTF-8 text; save it as UTF-8", location=f"{source}:{line}:1"
+        ) from None
     return parse_routine(text, source)
 
 

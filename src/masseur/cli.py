@@ -1,0 +1,84 @@
+"""The ``masseur`` command line: parses options and hands work to the modules that do it.
+
+Subcommands live in ``masseur.commands.*`` and are imported only when used, so that
+``masseur --help`` does not pay for pydantic, rich or the audio stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from masseur import __version__
+from masseur.errors import ExitStatus, MasseurError
+
+# name -> (module, one-line help). The help is repeated here so listing commands imports nothing.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("masseur.commands.run", "Guide a session by voice, hands-free."),
+    "list": ("masseur.commands.listing", "List built-in and your own routines."),
+    "show": ("masseur.commands.show", "Show a routine: steps, timing, contraindications."),
+    "validate": ("masseur.commands.validate", "Check routine files for mistakes."),
+    "schema": ("masseur.commands.schema", "Print the routine format as JSON Schema."),
+    "voices": ("masseur.commands.voices", "List the installed voices."),
+    "export": ("masseur.commands.export", "Export a session as text, subtitles or audio."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module = importlib.import_module(spec[0])
+        command: click.Command = module.command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Example: masseur run foot-self-massage   (see `masseur COMMAND --help`)",
+)
+@click.version_option(__version__, "-V", "--version", prog_name="masseur")
+def cli() -> None:
+    """masseur talks you through a foot and leg self-massage, hands-free.
+
+    It reads a routine of timed steps, speaks each one aloud, chimes between
+    them and shows where you are, so your hands stay on your feet.
+    """
+
+
+def main(argv: list[str] | None = None, **extra: Any) -> None:
+    """Entry point: turns every known failure into one line and the right exit code."""
+    try:
+        cli.main(args=argv, prog_name="masseur", standalone_mode=False, **extra)
+    except MasseurError as error:
+        message = str(error) if error.location else f"masseur: {error}"
+        click.echo(message, err=True)
+        sys.exit(error.status)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("\nmasseur: interrupted", err=True)
+        sys.exit(ExitStatus.INTERRUPTED)
+    except BrokenPipeError:
+        # `masseur export ... -o - | head`: the reader left; that is not an error of ours.
+        sys.stderr.close()
+        sys.exit(ExitStatus.OK)
+    sys.exit(ExitStatus.OK)

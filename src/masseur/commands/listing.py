@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import json
+
+import click
+
+from masseur.errors import MasseurError
+
+
+@click.command("list", epilog="Example: masseur list --json | jq '.[].name'")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON for scripts.")
+def command(as_json: bool) -> None:
+    """List the built-in routines and your own, with their length.
+
+    Your routines live in the folder printed at the bottom (set MASSEUR_ROUTINES_DIR
+    to move it). A routine of yours with a built-in's name is used in its place.
+    """
+    from masseur import paths
+    from masseur.durations import format_duration
+    from masseur.library import available_routines
+    from masseur.timeline import build_timeline
+
+    rows: list[dict[str, object]] = []
+    for entry in available_routines():
+        row: dict[str, object] = {
+            "name": entry.name,
+            "origin": entry.origin,
+            "shadows_builtin": entry.shadows_builtin,
+            "path": str(entry.path),
+        }
+        try:
+            routine = entry.load()
+        except MasseurError as error:
+            row.update(title=None, total_ms=None, steps=None, error=str(error))
+        else:
+            total = build_timeline(routine).total_ms
+            row.update(
+                title=routine.title,
+                total_ms=total,
+                steps=routine.step_count,
+                language=routine.language,
+            )
+        rows.append(row)
+
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("name", "title", "length", "steps", "from"):
+        table.add_column(column, justify="right" if column in ("length", "steps") else "left")
+    for row in rows:
+        origin = str(row["origin"])
+        if row["shadows_builtin"]:
+            origin += " (replaces built-in)"
+        if row.get("error"):
+            table.add_row(
+                str(row["name"]), "[red]invalid: run masseur validate[/red]", "", "", origin
+            )
+            continue
+        total = row["total_ms"]
+        assert isinstance(total, int)
+        table.add_row(
+            str(row["name"]), str(row["title"]), format_duration(total), str(row["steps"]), origin
+        )
+    console.print(table)
+    console.print(f"\n[dim]Your routines: {paths.user_routines_dir()}[/dim]", highlight=False)

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import click
+
+
+@click.command("show", epilog="Example: masseur show foot-classic")
+@click.argument("routine")
+def command(routine: str) -> None:
+    """Show ROUTINE (a name or a file): what to prepare, who should not do it, and every step.
+
+    The total is the length of the whole spoken session, introduction included.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from masseur.durations import format_duration
+    from masseur.library import load
+    from masseur.timeline import build_timeline
+
+    entry, loaded = load(routine)
+    timeline = build_timeline(loaded)
+    console = Console(highlight=False)
+    console.print(
+        f"[bold]{loaded.title}[/bold]  [dim]({loaded.name}, {entry.origin}, "
+        f"language {loaded.language})[/dim]"
+    )
+    console.print(loaded.description)
+    console.print()
+    _print_list(console, "Do not do this massage if", loaded.contraindications, "red")
+    _print_list(console, "Have ready", loaded.preparation, "cyan")
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    table.add_column("#", justify="right")
+    table.add_column("step")
+    table.add_column("time", justify="right")
+    table.add_column("runs")
+    number = 0
+    for phase in loaded.all_phases:
+        if loaded.phases is not None:
+            table.add_row("", f"[bold]{phase.heading}[/bold]", "", "")
+        for step in phase.steps:
+            number += 1
+            runs = []
+            if step.sides:
+                runs.append(" + ".join(step.sides))
+            if step.repeat > 1:
+                runs.append(f"x{step.repeat}")
+            table.add_row(
+                str(number), step.heading, format_duration(step.total_ms), ", ".join(runs)
+            )
+    console.print(table)
+    console.print(
+        f"\n[bold]Total[/bold] {format_duration(timeline.total_ms)} "
+        f"({format_duration(loaded.steps_ms)} of steps, {loaded.step_count} steps, "
+        f"{len(timeline.segments)} timed parts)"
+    )
+    if loaded.notes:
+        console.print()
+        _print_list(console, "Notes", loaded.notes, "green")
+
+
+def _print_list(console: object, heading: str, items: list[str], colour: str) -> None:
+    from rich.console import Console
+
+    assert isinstance(console, Console)
+    if not items:
+        if heading.startswith("Do not"):
+            console.print("[yellow]This routine lists no contraindications.[/yellow]\n")
+        return
+    console.print(f"[bold {colour}]{heading}:[/bold {colour}]")
+    for item in items:
+        console.print(f"  • {item}")
+    console.print()

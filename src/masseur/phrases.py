@@ -1,0 +1,168 @@
+"""The few sentences masseur speaks itself, in each language a routine can use.
+
+Numbers are written out as words here, with the right plural forms, because a voice reads
+"10 s" badly and Russian number agreement is not something a template can guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Phrases:
+    safety: str
+    side_first: str  # "{side}" is replaced by the side's name
+    side_switch: str
+    again: str
+    halfway: str
+    ending: str
+    left: str
+    right: str
+
+    def seconds_left(self, seconds: int) -> str:
+        raise NotImplementedError
+
+
+_EN_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_EN_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty"]
+
+_RU_ONES_MASC = [
+    "ноль",
+    "один",
+    "два",
+    "три",
+    "четыре",
+    "пять",
+    "шесть",
+    "семь",
+    "восемь",
+    "девять",
+    "десять",
+    "одиннадцать",
+    "двенадцать",
+    "тринадцать",
+    "четырнадцать",
+    "пятнадцать",
+    "шестнадцать",
+    "семнадцать",
+    "восемнадцать",
+    "девятнадцать",
+]
+_RU_TENS = ["_", "_", "двадцать", "тридцать", "сорок", "пятьдесят"]
+
+
+def english_number(n: int) -> str:
+    if not 0 <= n < 60:
+        raise ValueError(f"number out of range: {n}")
+    if n < 20:
+        return _EN_ONES[n]
+    tens, ones = divmod(n, 10)
+    return _EN_TENS[tens] + (f"-{_EN_ONES[ones]}" if ones else "")
+
+
+def russian_number(n: int, *, feminine: bool = False) -> str:
+    """Russian number words for 0..59; ``feminine`` for nouns like секунда, минута."""
+    if not 0 <= n < 60:
+        raise ValueError(f"number out of range: {n}")
+    tens, ones = divmod(n, 10)
+    if n < 20:
+        words = [_RU_ONES_MASC[n]]
+    else:
+        words = [_RU_TENS[tens]] + ([_RU_ONES_MASC[ones]] if ones else [])
+    if feminine and (n < 10 or n >= 20):
+        last = words[-1]
+        words[-1] = {"один": "одна", "два": "две"}.get(last, last)
+    return " ".join(words)
+
+
+def russian_plural(n: int, one: str, few: str, many: str) -> str:
+    """Pick the Russian noun form for ``n``: 1 секунда, 2 секунды, 5 секунд, 21 секунда."""
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+class EnglishPhrases(Phrases):
+    def seconds_left(self, seconds: int) -> str:
+        if seconds % 60 == 0:
+            minutes = seconds // 60
+            unit = "minute" if minutes == 1 else "minutes"
+            return f"{english_number(minutes).capitalize()} {unit} left."
+        unit = "second" if seconds == 1 else "seconds"
+        return f"{english_number(seconds).capitalize()} {unit} left."
+
+
+class RussianPhrases(Phrases):
+    def seconds_left(self, seconds: int) -> str:
+        if seconds % 60 == 0:
+            n = seconds // 60
+            noun = russian_plural(n, "минута", "минуты", "минут")
+        else:
+            n = seconds
+            noun = russian_plural(n, "секунда", "секунды", "секунд")
+        verb = "Осталась" if n % 10 == 1 and n % 100 != 11 else "Осталось"
+        return f"{verb} {russian_number(n, feminine=True)} {noun}."
+
+
+ENGLISH = EnglishPhrases(
+    safety=(
+        "Before we begin: if any of the warnings on the screen applies to you, "
+        "stop now and ask a doctor first."
+    ),
+    side_first="Start with your {side}.",
+    side_switch="Now switch to your {side}.",
+    again="Once more.",
+    halfway="You are halfway through. Keep going.",
+    ending="That is the end of the session. Rest for a few minutes before you get up.",
+    left="left foot",
+    right="right foot",
+)
+
+RUSSIAN = RussianPhrases(
+    safety=(
+        "Прежде чем начать: если к вам относится хотя бы одно предупреждение на экране, "
+        "остановитесь и сначала посоветуйтесь с врачом."
+    ),
+    side_first="Начнём: {side}.",
+    side_switch="Теперь {side}.",
+    again="Ещё раз.",
+    halfway="Половина сеанса позади. Продолжайте.",
+    ending="Сеанс окончен. Полежите несколько минут, прежде чем вставать.",
+    left="левая стопа",
+    right="правая стопа",
+)
+
+_BY_LANGUAGE: dict[str, Phrases] = {"en": ENGLISH, "ru": RUSSIAN}
+
+
+def phrases_for(language: str) -> Phrases:
+    """Phrases for a language code such as ``en``, ``en-gb`` or ``ru``; English otherwise."""
+    return _BY_LANGUAGE.get(language.split("-")[0].lower(), ENGLISH)
+
+
+def supported_languages() -> list[str]:
+    return sorted(_BY_LANGUAGE)

@@ -1,0 +1,387 @@
+"""Turn a routine and options into an ordered list of timed events.
+
+This is a pure function of its inputs: ``run``, ``--dry-run`` and every export render
+the same timeline, so what is heard, shown and written always agrees.
+
+Layout of one step run (a *segment*: one side of one repetition of a step)::
+
+    start ── chime ── (chime lead) ── spoken instruction ── cues ── countdown ── end
+
+Times are integer milliseconds from the session start.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from masseur.errors import BadInput
+from masseur.phrases import Phrases, phrases_for
+from masseur.routine import Routine, Step
+
+DEFAULT_RATE = 150
+CHIME_LEAD_MS = 800  # speech starts after the chime's attack so the two do not collide
+INTRO_GAP_MS = 1500  # silence after the introduction before the first step
+SPEECH_ROOM_MS = 1000  # a step must last at least its narration plus this much
+COUNTDOWN_MIN_SEGMENT_MS = 25_000
+END_TAIL_MS = 500
+
+Estimator = Callable[[str, int, str], int]
+
+
+def rough_speech_ms(text: str, rate: int, language: str = "en") -> int:
+    """A quick estimate of how long ``text`` takes to say at ``rate`` words per minute."""
+    words = len(text.split())
+    sentences = max(1, sum(text.count(mark) for mark in ".!?"))
+    return round(words * 60_000 / rate * 1.1 + sentences * 300)
+
+
+def default_estimator(text: str, rate: int, language: str = "en") -> int:
+    try:
+        from masseur.speech import estimate_speech_ms
+    except ImportError:  # pragma: no cover - the speech module is part of the package
+        return rough_speech_ms(text, rate, language)
+    return int(estimate_speech_ms(text, rate, language))
+
+
+class EventKind(enum.StrEnum):
+    INTRO = "intro"
+    STEP = "step"  # the instruction spoken at the start of a segment
+    CUE = "cue"
+    COUNTDOWN = "countdown"
+    HALFWAY = "halfway"
+    OUTRO = "outro"
+    CHIME = "chime"
+    END = "end"
+
+    @property
+    def spoken(self) -> bool:
+        return self not in (EventKind.CHIME, EventKind.END)
+
+
+@dataclass(frozen=True)
+class Event:
+    at_ms: int
+    kind: EventKind
+    segment: int  # index into Timeline.segments; -1 before the first, len(segments) after
+    text: str = ""
+    sound: str | None = None  # chime name for CHIME events
+    estimated_ms: int = 0  # planned length of the speech or chime
+
+    @property
+    def end_ms(self) -> int:
+        return self.at_ms + self.estimated_ms
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One timed run of a step: one side of one repetition."""
+
+    index: int
+    phase_index: int
+    phase_title: str
+    step_index: int  # position of the step in the routine, counting across phases
+    heading: str
+    say: str
+    side: str | None
+    repetition: int  # 1-based
+    repetitions: int
+    start_ms: int
+    end_ms: int
+
+    @property
+    def duration_ms(self) -> int:
+        return self.end_ms - self.start_ms
+
+
+@dataclass(frozen=True)
+class TimelineOptions:
+    rate: int = DEFAULT_RATE
+    minutes: float | None = None
+    countdown: bool = False
+    halfway: bool = False
+    chimes: bool = True
+    estimate: Estimator = field(default=default_estimator, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    routine_name: str
+    title: str
+    language: str
+    rate: int
+    events: tuple[Event, ...]
+    segments: tuple[Segment, ...]
+    total_ms: int
+
+    def spoken(self) -> list[Event]:
+        return [event for event in self.events if event.kind.spoken]
+
+    def segment_at(self, position_ms: int) -> int:
+        """Index of the segment running at ``position_ms`` (-1 in the intro, len after)."""
+        for segment in self.segments:
+            if position_ms < segment.end_ms:
+                return segment.index if position_ms >= segment.start_ms else segment.index - 1
+        return len(self.segments)
+
+
+@dataclass(frozen=True)
+class _Run:
+    phase_index: int
+    phase_title: str
+    step_index: int
+    step: Step
+    side: str | None
+    repetition: int
+    first_in_phase: bool
+    text: str
+    default_chime: str
+
+
+def _side_name(routine: Routine, phrases: Phrases, side: str) -> str:
+    if routine.side_names is not None:
+        return routine.side_names.left if side == "left" else routine.side_names.right
+    return phrases.left if side == "left" else phrases.right
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+def _expand(routine: Routine, phrases: Phrases) -> list[_Run]:
+    """Unroll sides and repeats into the spoken order of step runs."""
+    runs: list[_Run] = []
+    announce_phases = len(routine.all_phases) > 1
+    step_index = 0
+    for phase_index, phase in enumerate(routine.all_phases):
+        first_in_phase = True
+        for step in phase.steps:
+            sides: list[str | None] = list(step.sides) if step.sides else [None]
+            for repetition in range(1, step.repeat + 1):
+                for side_number, side in enumerate(sides):
+                    parts: list[str] = []
+                    if first_in_phase and announce_phases:
+                        parts.append(_sentence(phase.heading))
+                    if side is not None and len(sides) > 1:
+                        template = phrases.side_switch if side_number else phrases.side_first
+                        parts.append(template.format(side=_side_name(routine, phrases, side)))
+                    elif side is not None:
+                        parts.append(_sentence(_side_name(routine, phrases, side).capitalize()))
+                    if repetition > 1 and side_number == 0:
+                        parts.append(phrases.again)
+                    parts.append(step.say)
+                    chime = (
+                        "phase"
+                        if first_in_phase and runs
+                        else "side"
+                        if side_number > 0
+                        else "step"
+                    )
+                    runs.append(
+                        _Run(
+                            phase_index,
+                            phase.heading,
+                            step_index,
+                            step,
+                            side,
+                            repetition,
+                            first_in_phase,
+                            " ".join(parts),
+                            chime,
+                        )
+                    )
+                    first_in_phase = False
+            step_index += 1
+    return runs
+
+
+def _intro_text(routine: Routine, phrases: Phrases) -> str:
+    parts = [_sentence(routine.title), phrases.safety]
+    if routine.intro:
+        parts.append(routine.intro)
+    return " ".join(parts)
+
+
+def _outro_text(routine: Routine, phrases: Phrases) -> str:
+    return " ".join(part for part in (routine.outro, phrases.ending) if part)
+
+
+def _minimum_ms(run: _Run, options: TimelineOptions, language: str) -> int:
+    lead = CHIME_LEAD_MS if options.chimes else 0
+    return lead + options.estimate(run.text, options.rate, language) + SPEECH_ROOM_MS
+
+
+def fit_durations(natural: list[int], minimum: list[int], target: int) -> list[int]:
+    """Scale ``natural`` durations to sum exactly to ``target``, never below ``minimum``.
+
+    Durations keep their proportions except where a minimum holds one up (water filling):
+    find the factor f with sum(max(min_i, f * d_i)) == target. Raises ValueError when even
+    the minimums do not fit.
+    """
+    if len(natural) != len(minimum) or not natural:
+        raise ValueError("need one minimum for each duration")
+    floor = sum(minimum)
+    if floor > target:
+        raise ValueError(f"needs at least {floor} ms")
+
+    def total(factor: float) -> float:
+        return sum(max(m, factor * d) for d, m in zip(natural, minimum, strict=True))
+
+    low, high = 0.0, 1.0
+    while total(high) < target:
+        high *= 2
+    for _ in range(100):
+        middle = (low + high) / 2
+        if total(middle) < target:
+            low = middle
+        else:
+            high = middle
+    fitted = [max(m, math.floor(high * d)) for d, m in zip(natural, minimum, strict=True)]
+    # Hand the rounding remainder to the longest scaled durations so the sum is exact.
+    remainder = target - sum(fitted)
+    order = sorted(range(len(fitted)), key=lambda i: -natural[i])
+    i = 0
+    while remainder != 0:
+        index = order[i % len(order)]
+        step = 1 if remainder > 0 else -1
+        if fitted[index] + step >= minimum[index]:
+            fitted[index] += step
+            remainder -= step
+        i += 1
+    return fitted
+
+
+def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> Timeline:
+    """Lay out every event of a session at its absolute time."""
+    options = options or TimelineOptions()
+    language = routine.language
+    phrases = phrases_for(language)
+    estimate = options.estimate
+    rate = options.rate
+
+    intro = _intro_text(routine, phrases)
+    intro_ms = estimate(intro, rate, language)
+    outro = _outro_text(routine, phrases)
+    outro_ms = estimate(outro, rate, language)
+    lead = CHIME_LEAD_MS if options.chimes else 0
+    fixed_ms = intro_ms + INTRO_GAP_MS + lead + outro_ms + END_TAIL_MS
+
+    runs = _expand(routine, phrases)
+    durations = [run.step.duration for run in runs]
+    if options.minutes is not None:
+        target = round(options.minutes * 60_000) - fixed_ms
+        minimum = [_minimum_ms(run, options, language) for run in runs]
+        try:
+            durations = fit_durations(durations, minimum, target)
+        except ValueError:
+            needed = (sum(minimum) + fixed_ms) / 60_000
+            raise BadInput(
+                f"'{routine.name}' cannot fit into {options.minutes:g} minutes: its narration "
+                f"alone needs at least {math.ceil(needed * 10) / 10:g} minutes at "
+                f"{rate} words per minute; ask for more minutes or a faster --rate"
+            ) from None
+
+    events: list[Event] = [Event(0, EventKind.INTRO, -1, intro, estimated_ms=intro_ms)]
+    segments: list[Segment] = []
+    cursor = intro_ms + INTRO_GAP_MS
+    for index, (run, duration) in enumerate(zip(runs, durations, strict=True)):
+        start, end = cursor, cursor + duration
+        scale = duration / run.step.duration
+        segments.append(
+            Segment(
+                index,
+                run.phase_index,
+                run.phase_title,
+                run.step_index,
+                run.step.heading,
+                run.step.say,
+                run.side,
+                run.repetition,
+                run.step.repeat,
+                start,
+                end,
+            )
+        )
+        if options.chimes and run.step.chime != "none":
+            sound = run.step.chime or run.default_chime
+            events.append(Event(start, EventKind.CHIME, index, sound=sound))
+        speech_at = start + lead
+        events.append(
+            Event(
+                speech_at,
+                EventKind.STEP,
+                index,
+                run.text,
+                estimated_ms=estimate(run.text, rate, language),
+            )
+        )
+        for cue in run.step.cues:
+            at = start + round(cue.at * scale)
+            events.append(
+                Event(
+                    at,
+                    EventKind.CUE,
+                    index,
+                    cue.say,
+                    estimated_ms=estimate(cue.say, rate, language),
+                )
+            )
+        if options.countdown and duration >= COUNTDOWN_MIN_SEGMENT_MS:
+            for seconds in (30, 10):
+                if duration >= seconds * 4000:
+                    text = phrases.seconds_left(seconds)
+                    events.append(
+                        Event(
+                            end - seconds * 1000,
+                            EventKind.COUNTDOWN,
+                            index,
+                            text,
+                            estimated_ms=estimate(text, rate, language),
+                        )
+                    )
+        cursor = end
+
+    steps_end = cursor
+    if options.halfway and segments:
+        middle = (segments[0].start_ms + steps_end) // 2
+        events.append(
+            Event(
+                middle,
+                EventKind.HALFWAY,
+                _segment_index_at(segments, middle),
+                phrases.halfway,
+                estimated_ms=estimate(phrases.halfway, rate, language),
+            )
+        )
+    after = len(segments)
+    if options.chimes:
+        events.append(Event(steps_end, EventKind.CHIME, after, sound="end"))
+    events.append(Event(steps_end + lead, EventKind.OUTRO, after, outro, estimated_ms=outro_ms))
+    total = steps_end + lead + outro_ms + END_TAIL_MS
+    events.append(Event(total, EventKind.END, after))
+    # Stable sort: at equal times a chime comes before the speech it introduces.
+    events.sort(key=lambda event: (event.at_ms, event.kind != EventKind.CHIME))
+    return Timeline(
+        routine.name, routine.title, language, rate, tuple(events), tuple(segments), total
+    )
+
+
+def _segment_index_at(segments: list[Segment], position_ms: int) -> int:
+    for segment in segments:
+        if segment.start_ms <= position_ms < segment.end_ms:
+            return segment.index
+    return len(segments)
+
+
+def with_chime_durations(timeline: Timeline, lengths: dict[str, int]) -> Timeline:
+    """Fill in how long each chime lasts once the sounds are loaded (for exports)."""
+    events = tuple(
+        replace(event, estimated_ms=lengths.get(event.sound or "", event.estimated_ms))
+        if event.kind == EventKind.CHIME
+        else event
+        for event in timeline.events
+    )
+    return replace(timeline, events=events)
