@@ -64,7 +64,7 @@ def cli() -> None:
 def main(argv: list[str] | None = None, **extra: Any) -> None:
     """Entry point: turns every known failure into one line and the right exit code."""
     try:
-        cli.main(args=argv, prog_name="masseur", standalone_mode=False, **extra)
+        status = cli.main(args=argv, prog_name="masseur", standalone_mode=False, **extra)
     except MasseurError as error:
         message = str(error) if error.location else f"masseur: {error}"
         click.echo(message, err=True)
@@ -81,4 +81,5 @@ def main(argv: list[str] | None = None, **extra: Any) -> None:
         # `masseur export ... -o - | head`: the reader left; that is not an error of ours.
         sys.stderr.close()
         sys.exit(ExitStatus.OK)
-    sys.exit(ExitStatus.OK)
+    # Without standalone mode click returns the code of a command that called ctx.exit(code).
+    sys.exit(status if isinstance(status, int) else ExitStatus.OK)

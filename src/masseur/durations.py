@@ -31,17 +31,17 @@ def parse_duration_ms(value: object) -> int:
         else:
             match = _DURATION.match(text)
             if not text or match is None or not any(match.groupdict().values()):
-                raise ValueError(f"cannot read duration {value!r}; {DURATION_HELP}")
+                raise ValueError(f"cannot read {value!r}; {DURATION_HELP}")
             parts = {k: float(v) if v else 0.0 for k, v in match.groupdict().items()}
             seconds = parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
     else:
         raise ValueError(f"expected a duration, got {type(value).__name__}; {DURATION_HELP}")
     if seconds != seconds or seconds in (float("inf"), float("-inf")):
-        raise ValueError(f"cannot read duration {value!r}; {DURATION_HELP}")
+        raise ValueError(f"cannot read {value!r}; {DURATION_HELP}")
     if seconds <= 0:
-        raise ValueError(f"duration must be more than zero, got {value!r}")
+        raise ValueError(f"must be more than zero, got {value!r}")
     if seconds > 24 * 3600:
-        raise ValueError(f"duration {value!r} is longer than a day")
+        raise ValueError(f"{value!r} is longer than a day")
     return round(seconds * 1000)
 
 

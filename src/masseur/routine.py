@@ -257,7 +257,14 @@ def _index_nodes(root: yaml.Node) -> _PositionIndex:
 
 
 def _parse_yaml(text: str) -> tuple[Any, _PositionIndex]:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise _LoadProblem(
+            f"character {exc.character!r} is not allowed in YAML; remove it", _Mark(line, column)
+        ) from None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -272,6 +279,8 @@ def _parse_yaml(text: str) -> tuple[Any, _PositionIndex]:
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             problem = f"{exc.context}, {exc.problem}"
+        if "block" in problem or "indentation" in problem:
+            problem += "; check the indentation of this line and the one before"
         raise _LoadProblem(f"YAML syntax error: {problem}", where) from None
     except yaml.YAMLError as exc:
         raise _LoadProblem(f"YAML error: {exc}", _Mark(1, 1)) from None
@@ -394,7 +403,11 @@ def parse_routine(text: str, source: str = "<routine>") -> Routine:
     try:
         routine = Routine.model_validate(data)
     except ValidationError as exc:
-        described = [_describe_validation_error(e, index) for e in exc.errors()]
+        errors = exc.errors()
+        if any(e["type"] == "extra_forbidden" for e in errors):
+            # A misspelt key also shows up as a missing one; report only the misspelling.
+            errors = [e for e in errors if e["type"] != "missing"]
+        described = [_describe_validation_error(e, index) for e in errors]
         # A misspelt key also shows up as a missing one; the misspelling is the real news.
         described.sort(
             key=lambda item: (item[1].startswith("missing"), item[0].line, item[0].column)

@@ -62,10 +62,10 @@ def command(as_json: bool) -> None:
                 str(row["name"]), "[red]invalid: run masseur validate[/red]", "", "", origin
             )
             continue
-        total = row["total_ms"]
-        assert isinstance(total, int)
+        length = row["total_ms"]
+        assert isinstance(length, int)
         table.add_row(
-            str(row["name"]), str(row["title"]), format_duration(total), str(row["steps"]), origin
+            str(row["name"]), str(row["title"]), format_duration(length), str(row["steps"]), origin
         )
     console.print(table)
     console.print(f"\n[dim]Your routines: {paths.user_routines_dir()}[/dim]", highlight=False)

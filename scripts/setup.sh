@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Set up masseur from this checkout: the system packages it needs, then a virtual
+# environment in .venv with masseur installed. `--test` adds what the test suite needs.
+#
+#   bash scripts/setup.sh          # to use masseur:   .venv/bin/masseur run foot-classic
+#   bash scripts/setup.sh --test   # to run the tests: .venv/bin/python -m pytest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_tests=false
+[ "${1:-}" = "--test" ] && with_tests=true
+python=${PYTHON:-python3}
+venv=${VENV:-.venv}
+
+# espeak-ng speaks; alsa + gcc build and run simpleaudio.
+packages=(espeak-ng libespeak-ng1 alsa-utils libasound2-dev gcc)
+# sox measures audio, pulseaudio captures real-time playback, tmux drives the live screen.
+$with_tests && packages+=(sox pulseaudio pulseaudio-utils libasound2-plugins tmux)
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+        || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if command -v apt-get >/dev/null; then
+        sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        echo "Installing system packages: ${missing[*]}"
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends "${missing[@]}" >/dev/null
+    else
+        echo "Please install these with your package manager: ${missing[*]}" >&2
+    fi
+fi
+
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+"$venv/bin/python" -m pip install -q --upgrade pip
+if $with_tests; then
+    "$venv/bin/python" -m pip install -q -e ".[test]"
+else
+    "$venv/bin/python" -m pip install -q .
+fi
+echo "masseur is ready: $venv/bin/masseur"

@@ -1,0 +1,228 @@
+"""The routine loader: valid files load, every kind of mistake is one located line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from masseur.durations import format_clock, format_duration, parse_duration_ms
+from masseur.errors import BadInput, ExitStatus
+from masseur.routine import MAX_FILE_BYTES, load_routine, parse_routine
+
+INVALID = Path(__file__).parent / "data" / "invalid"
+
+# file -> (line, column, words the message must contain)
+EXPECTED = {
+    "alias-bomb.yaml": (1, 26, "too many aliases"),
+    "bad-duration.yaml": (7, 15, "cannot read 'half a minute'"),
+    "cue-past-end.yaml": (11, 13, "cue at 70s is not inside its step"),
+    "duplicate-key.yaml": (8, 5, "duplicate key 'say' (first given on line 6)"),
+    "duplicate-phase-name.yaml": (10, 11, "duplicate phase name 'warm-up'"),
+    "duplicate-step-name.yaml": (9, 11, "duplicate step name 'rub'"),
+    "empty-say.yaml": (8, 10, "'say' must not be empty"),
+    "missing-duration.yaml": (6, 5, "missing required key 'duration'"),
+    "negative-duration.yaml": (7, 15, "must be more than zero"),
+    "no-steps.yaml": (1, 1, "has no steps"),
+    "not-a-mapping.yaml": (1, 1, "must be a mapping"),
+    "not-utf8.yaml": (3, 1, "not valid UTF-8"),
+    "unknown-key.yaml": (7, 5, "unknown key 'duraton'; did you mean 'duration'?"),
+    "unknown-side.yaml": (8, 19, "'left' or 'right'"),
+    "wrong-type.yaml": (8, 13, "repeat: input should be a valid integer"),
+    "yaml-syntax.yaml": (8, 4, "YAML syntax error"),
+    "zero-duration.yaml": (7, 15, "must be more than zero, got '0s'"),
+}
+
+VALID = """\
+name: demo
+title: Demo
+description: A short demo.
+contraindications: [Fever]
+phases:
+  - name: warm-up
+    steps:
+      - say: Rub your foot.
+        duration: 1m30s
+        sides: [left, right]
+        cues:
+          - {at: 30, say: Keep going.}
+  - name: closing
+    title: Closing strokes
+    steps:
+      - say: Stroke gently.
+        duration: 2m
+        repeat: 2
+"""
+
+
+def test_every_invalid_file_is_covered() -> None:
+    assert sorted(p.name for p in INVALID.iterdir()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_invalid_file_reports_line_column_and_reason(name: str) -> None:
+    line, column, words = EXPECTED[name]
+    with pytest.raises(BadInput) as caught:
+        load_routine(INVALID / name)
+    assert caught.value.location == f"{INVALID / name}:{line}:{column}"
+    assert words in caught.value.message
+    assert "\n" not in str(caught.value)
+
+
+def test_validate_prints_one_line_per_broken_file_and_exits_2() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "masseur", "validate", str(INVALID)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == ExitStatus.BAD_INPUT
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(EXPECTED)
+    for line, name in zip(lines, sorted(EXPECTED), strict=True):
+        expected_line, expected_column, words = EXPECTED[name]
+        assert line.startswith(f"{INVALID / name}:{expected_line}:{expected_column}: ")
+        assert words in line
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_exits_0_when_all_files_are_valid(tmp_path: Path) -> None:
+    good = tmp_path / "demo.yaml"
+    good.write_text(VALID)
+    result = subprocess.run(
+        [sys.executable, "-m", "masseur", "validate", str(good), str(good)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+def test_valid_routine_loads_into_typed_models() -> None:
+    routine = parse_routine(VALID)
+    assert [phase.heading for phase in routine.all_phases] == ["Warm up", "Closing strokes"]
+    rub = routine.all_phases[0].steps[0]
+    assert rub.duration == 90_000
+    assert rub.sides == ["left", "right"]
+    assert rub.cues[0].at == 30_000
+    assert rub.total_ms == 180_000
+    assert routine.steps_ms == 180_000 + 240_000
+    assert routine.step_count == 2
+    assert routine.language == "en"
+
+
+def test_huge_file_is_refused_before_parsing(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("# padding\n" * (MAX_FILE_BYTES // 10 + 10))
+    with pytest.raises(BadInput, match="larger than"):
+        load_routine(big)
+
+
+def test_deep_nesting_is_an_error_not_a_crash() -> None:
+    with pytest.raises(BadInput):
+        parse_routine("[" * 50_000 + "]" * 50_000)
+
+
+def test_unsafe_tags_are_refused() -> None:
+    with pytest.raises(BadInput, match="YAML syntax error"):
+        parse_routine("name: !!python/object/apply:os.system ['true']\n")
+
+
+def test_both_steps_and_phases_is_an_error() -> None:
+    text = VALID + "steps:\n  - say: Extra.\n    duration: 10\n"
+    with pytest.raises(BadInput, match="not both"):
+        parse_routine(text, "x.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "ms"),
+    [
+        (90, 90_000),
+        ("90", 90_000),
+        ("90s", 90_000),
+        ("1m30s", 90_000),
+        ("2m", 120_000),
+        ("1.5m", 90_000),
+        ("1h", 3_600_000),
+        (" 45 s ", 45_000),
+        (0.5, 500),
+    ],
+)
+def test_durations_parse(text: object, ms: int) -> None:
+    assert parse_duration_ms(text) == ms
+
+
+@pytest.mark.parametrize("text", ["", "m", "1x", "-5", 0, "0s", True, None, [1], "1m-3s", "nan"])
+def test_bad_durations_are_rejected(text: object) -> None:
+    with pytest.raises(ValueError):
+        parse_duration_ms(text)
+
+
+def test_durations_format() -> None:
+    assert [format_duration(ms) for ms in (45_000, 120_000, 90_000, 3_900_000)] == [
+        "45s",
+        "2m",
+        "1m30s",
+        "1h05m",
+    ]
+    assert format_clock(3_723_456, millis=True) == "01:02:03.456"
+    assert format_clock(83_000) == "1:23"
+
+
+yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "name",
+                    "title",
+                    "description",
+                    "steps",
+                    "say",
+                    "duration",
+                    "cues",
+                    "at",
+                    "sides",
+                    "repeat",
+                    "phases",
+                    "chime",
+                    "voice",
+                    "rate",
+                    "x",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=400))
+def test_arbitrary_text_never_crashes_the_loader(text: str) -> None:
+    try:
+        parse_routine(text, "fuzz.yaml")
+    except BadInput as error:
+        assert str(error).startswith("fuzz.yaml:")
+        assert "\n" not in str(error)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(yaml_values)
+def test_arbitrary_yaml_structures_never_crash_the_loader(data: object) -> None:
+    import yaml
+
+    text = yaml.safe_dump(data, allow_unicode=True)
+    try:
+        parse_routine(text, "fuzz.yaml")
+    except BadInput as error:
+        assert str(error).startswith("fuzz.yaml:")
