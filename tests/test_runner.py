@@ -174,7 +174,7 @@ def test_quit_stops_audio_and_reports_progress() -> None:
     timeline = make_timeline()
     quit_at = timeline.segments[1].start_ms / 1000 + 1
     clock = FakeClock([(quit_at, Command.QUIT)])
-    runner, player, speech, chimes = make_runner(timeline, clock)
+    runner, player, _, _ = make_runner(timeline, clock)
     result = runner.run()
 
     assert result.outcome is Outcome.QUIT

@@ -127,7 +127,7 @@ def test_minutes_keeps_proportions_when_nothing_is_held_up() -> None:
 
 
 def test_impossible_minutes_is_a_clear_error() -> None:
-    with pytest.raises(BadInput, match="cannot fit into 0.2 minutes"):
+    with pytest.raises(BadInput, match=r"cannot fit into 0\.2 minutes"):
         timeline(minutes=0.2)
 
 
