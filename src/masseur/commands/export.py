@@ -1,0 +1,269 @@
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from masseur.export import ProgressCallback
+
+HELP = """Export the session of ROUTINE (a name or a file) as text, subtitles or audio.
+
+The export renders the same timeline that `run` plays, shaped by the same options
+(--rate, --minutes, --countdown, --halfway, --no-chimes). The format comes from --format,
+else from the extension of the -o file.
+
+\b
+  txt   the narration in order, with times and step headings
+  md    a printable guide: warnings, preparation, notes, steps by phase, total
+  json  the timeline: every event and timed part (shape below)
+  srt   subtitles; each cue lasts as long as its sentence is heard in the audio
+  vtt   the same subtitles as WebVTT
+  wav   the whole session as audio, with every sentence and chime in place
+  flac, ogg, mp3   the same audio, compressed (see the list of formats below)
+
+Text formats go to standard output with `-o -` (or without -o). Files are written
+atomically: a failed or interrupted export leaves nothing behind, and an existing file is
+replaced only with --force. The same routine and options always give the same text files.
+
+Subtitles and audio use the real synthesized speech (cached between exports). Each
+sentence starts exactly at its planned time; when real speech runs longer than the
+timeline planned, the export keeps the planned times (a live session may instead hold the
+next sentence back), the sentences overlap, and one warning line says where.
+
+\b
+JSON shape (format_version 1; times in ms from the session start; keys sorted):
+  {"format_version": 1,
+   "routine": {"name", "title", "description", "language"},
+   "rate": words per minute,
+   "totals": {"total_ms", "steps_ms", "speech_ms", "steps", "segments",
+              "events", "spoken_events"},
+   "segments": [{"index", "phase_index", "phase", "step_index", "step", "say",
+                 "side": "left"|"right"|null, "repetition", "repetitions",
+                 "start_ms", "end_ms", "duration_ms"}],
+   "events": [{"index", "start_ms", "end_ms", "segment", "text",
+               "kind": "intro"|"step"|"cue"|"countdown"|"halfway"|"outro"|"chime"|"end",
+               "sound": chime name or null}]}
+"""
+
+
+class _ExportCommand(click.Command):
+    """Lists the audio formats this machine can write, found only when help is shown."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from masseur.export import available_audio_formats
+
+        formatter.write_paragraph()
+        formatter.write_text(
+            "Audio formats available here: " + ", ".join(available_audio_formats()) + "."
+        )
+        super().format_epilog(ctx, formatter)
+
+
+@click.command(
+    "export",
+    cls=_ExportCommand,
+    help=HELP,
+    epilog=(
+        "\b\nExamples:\n"
+        "  masseur export foot-classic -o guide.md\n"
+        "  masseur export toes --minutes 5 --rate 160 -o toes.mp3\n"
+        "  masseur export toes --format json -o -"
+    ),
+)
+@click.argument("routine")
+@click.option(
+    "-f",
+    "--format",
+    "format_name",
+    metavar="FORMAT",
+    help="txt, md, json, srt, vtt, wav, flac, ogg or mp3 (default: from FILE's extension).",
+)
+@click.option("-o", "--output", metavar="FILE", help="Where to write; '-' for standard output.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@click.option(
+    "--rate",
+    type=click.IntRange(60, 400),
+    help="Words per minute (default: the routine's own, else 150).",
+)
+@click.option("--voice", help="A voice id or a language code (default: the routine's).")
+@click.option("--minutes", type=float, help="Stretch or shrink the session to this length.")
+@click.option("--countdown", is_flag=True, help="Say how many seconds are left in long steps.")
+@click.option("--halfway", is_flag=True, help="Say when half of the session has passed.")
+@click.option("--no-chimes", is_flag=True, help="No chimes between steps.")
+@click.option(
+    "--chime-volume",
+    type=click.FloatRange(0, 1),
+    help="Chime volume, 0 to 1 (default: the routine's, else 0.8).",
+)
+@click.option(
+    "--volume",
+    type=click.FloatRange(0, 1),
+    help="Speech volume, 0 to 1 (default: the routine's, else 1).",
+)
+def command(
+    routine: str,
+    format_name: str | None,
+    output: str | None,
+    force: bool,
+    rate: int | None,
+    voice: str | None,
+    minutes: float | None,
+    countdown: bool,
+    halfway: bool,
+    no_chimes: bool,
+    chime_volume: float | None,
+    volume: float | None,
+) -> None:
+    from masseur import export
+    from masseur.errors import BadInput
+    from masseur.library import load
+    from masseur.timeline import DEFAULT_RATE, TimelineOptions, build_timeline, with_chime_durations
+
+    to_stdout = output is None or output == "-"
+    fmt = _choose_format(format_name, output)
+    if fmt in export.AUDIO_FORMATS:
+        if to_stdout:
+            raise BadInput(
+                f"{fmt} audio cannot go to standard output; give a file, e.g. -o session.{fmt}"
+            )
+        if fmt not in export.available_audio_formats():
+            raise BadInput(
+                f"{fmt} export is not available on this machine; "
+                f"available audio formats: {', '.join(export.available_audio_formats())}"
+            )
+    target = None if to_stdout else Path(output or "")
+    if target is not None and target.exists() and not force:
+        raise BadInput(f"{target} exists; use --force to overwrite")
+    if minutes is not None and not 0 < minutes <= 24 * 60:
+        raise BadInput(f"--minutes must be more than 0 and at most a day, got {minutes:g}")
+
+    _entry, loaded = load(routine)
+    words_per_minute = rate or loaded.voice.rate or DEFAULT_RATE
+    options = TimelineOptions(
+        rate=words_per_minute,
+        minutes=minutes,
+        countdown=countdown,
+        halfway=halfway,
+        chimes=not no_chimes,
+    )
+    timeline = build_timeline(loaded, options)
+    timeline = with_chime_durations(timeline, export.chime_lengths(timeline))
+
+    if fmt in ("txt", "md", "json"):
+        with _terminate_as_interrupt():
+            export.write_text(
+                export.render_text(fmt, timeline, loaded), target, force=force, stream=sys.stdout
+            )
+        return
+
+    from masseur.speech import Pyttsx3Synthesizer, VoiceSettings, resolve_voice
+
+    settings = VoiceSettings(
+        voice=resolve_voice(voice or loaded.voice.voice, loaded.language), rate=words_per_minute
+    )
+    synthesizer = Pyttsx3Synthesizer()
+    with _terminate_as_interrupt(), _progress_bar() as progress:
+        clips = export.synthesize_speech(timeline, synthesizer, settings, progress=progress)
+        if fmt in ("srt", "vtt"):
+            lengths = export.speech_lengths(clips)
+            renderer = export.render_srt if fmt == "srt" else export.render_vtt
+            text = renderer(timeline, lengths)
+            overlaps = export.find_overlaps(timeline, lengths)
+            export.write_text(text, target, force=force, stream=sys.stdout)
+        else:
+            assert target is not None
+            speech_volume = volume if volume is not None else loaded.voice.volume
+            chimes_volume = chime_volume if chime_volume is not None else loaded.chime_volume
+
+            def write(path: Path) -> None:
+                export.render_audio(
+                    timeline,
+                    loaded,
+                    path,
+                    fmt,
+                    synthesizer,
+                    settings,
+                    speech_volume=1.0 if speech_volume is None else speech_volume,
+                    chime_volume=DEFAULT_CHIME_VOLUME if chimes_volume is None else chimes_volume,
+                    clips=clips,
+                    progress=progress,
+                )
+
+            export.write_atomically(target, write, force=force)
+            overlaps = export.find_overlaps(timeline, export.speech_lengths(clips))
+    warning = export.describe_overlaps(overlaps)
+    if warning:
+        click.echo(f"masseur: {warning}", err=True)
+
+
+DEFAULT_CHIME_VOLUME = 0.8
+
+
+def _choose_format(format_name: str | None, output: str | None) -> str:
+    from masseur import export
+    from masseur.errors import BadInput
+
+    if format_name:
+        return export.normalize_format(format_name)
+    if output and output != "-":
+        found = export.format_from_path(output)
+        if found:
+            return found
+        raise BadInput(
+            f"cannot tell the format from '{output}'; add --format "
+            f"({', '.join(export.FORMATS)}) or use one of those extensions"
+        )
+    raise BadInput(f"say which format with --format ({', '.join(export.FORMATS)})")
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C, so that a killed export still removes its temporary file."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous: Any = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (e.g. some test runners): nothing to restore
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _progress_bar() -> Iterator[ProgressCallback | None]:
+    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+
+    labels = {"speech": "Synthesizing speech", "audio": "Writing audio"}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield report
