@@ -185,7 +185,7 @@ class Runner:
         *,
         clock: Clock,
         player: Player,
-        speech: SpeechSource,
+        speech: SpeechSource | None,
         chimes: Callable[[str], Sound | None],
         display: Display | None = None,
         on_missed_speech: Callable[[Event], None] | None = None,
@@ -274,6 +274,8 @@ class Runner:
             self.display.event(event, self.status)
 
     def _say(self, event: Event) -> None:
+        if self.speech is None:
+            return  # text-only session: nothing to say, nothing missed
         sound = self.speech.get(event)
         if sound is None:
             self._missed += 1

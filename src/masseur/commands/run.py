@@ -1,0 +1,317 @@
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from masseur.errors import BadInput, ExitStatus, MasseurError
+
+if TYPE_CHECKING:
+    from masseur.routine import Routine
+    from masseur.runner import SessionResult
+    from masseur.timeline import Timeline
+
+
+def timeline_options(function: Any) -> Any:
+    """The options that shape a session's timeline, shared by run and export."""
+    for option in reversed(
+        [
+            click.option(
+                "--rate",
+                type=click.IntRange(60, 400),
+                default=None,
+                help="Voice speed in words per minute (default: the routine's, or 150).",
+            ),
+            click.option(
+                "--voice",
+                default=None,
+                help="A voice id or a language code (see `masseur voices`).",
+            ),
+            click.option(
+                "--volume", type=click.FloatRange(0, 1), default=None, help="Voice volume, 0 to 1."
+            ),
+            click.option(
+                "--chime-volume",
+                type=click.FloatRange(0, 1),
+                default=None,
+                help="Chime volume, 0 to 1.",
+            ),
+            click.option(
+                "--minutes",
+                type=click.FloatRange(0, 24 * 60, min_open=True),
+                default=None,
+                help="Fit the session into this many minutes.",
+            ),
+            click.option(
+                "--countdown/--no-countdown",
+                default=None,
+                help="Say 'ten seconds left' near the end of each step.",
+            ),
+            click.option(
+                "--halfway/--no-halfway", default=None, help="Say when half of the session is done."
+            ),
+            click.option(
+                "--chimes/--no-chimes", default=None, help="Chimes between steps (on by default)."
+            ),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def settings_from(
+    routine: Routine, given: dict[str, object | None]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Effective settings: command line > environment > config file > routine > default."""
+    from masseur import config
+
+    resolved = config.resolve(given)
+    values: dict[str, Any] = dict(resolved.values)
+    sources: dict[str, str] = dict(resolved.sources)
+    if values.get("rate") is None:
+        values["rate"] = routine.voice.rate or config.DEFAULT_RATE
+        sources["rate"] = "routine" if routine.voice.rate else "default"
+    if values.get("voice") is None and routine.voice.voice:
+        values["voice"], sources["voice"] = routine.voice.voice, "routine"
+    if sources.get("volume") == "default" and routine.voice.volume is not None:
+        values["volume"], sources["volume"] = routine.voice.volume, "routine"
+    if sources.get("chime_volume") == "default" and routine.chime_volume is not None:
+        values["chime_volume"], sources["chime_volume"] = routine.chime_volume, "routine"
+    return values, sources
+
+
+def build(routine: Routine, values: dict[str, Any], minutes: float | None) -> Timeline:
+    from masseur.timeline import TimelineOptions, build_timeline
+
+    return build_timeline(
+        routine,
+        TimelineOptions(
+            rate=int(values["rate"]),
+            minutes=minutes,
+            countdown=bool(values["countdown"]),
+            halfway=bool(values["halfway"]),
+            chimes=bool(values["chimes"]),
+        ),
+    )
+
+
+def print_dry_run(timeline: Timeline) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from masseur.durations import format_clock, format_duration
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    table.add_column("time", justify="right")
+    table.add_column("kind")
+    table.add_column("step")
+    table.add_column("what", overflow="fold")
+    for event in timeline.events:
+        segment = (
+            timeline.segments[event.segment]
+            if 0 <= event.segment < len(timeline.segments)
+            else None
+        )
+        what = event.text or (f"♪ {event.sound}" if event.sound else "")
+        table.add_row(
+            format_clock(event.at_ms),
+            event.kind.value,
+            f"{segment.index + 1}" if segment else "",
+            what,
+        )
+    console = Console(highlight=False)
+    console.print(table)
+    console.print(
+        f"\n[bold]Total[/bold] {format_duration(timeline.total_ms)}, "
+        f"{len(timeline.segments)} timed parts, voice at {timeline.rate} words "
+        "per minute"
+    )
+
+
+def safety_screen(routine: Routine, assume_yes: bool) -> bool:
+    """Show the contraindications; True when the person chooses to go on."""
+    err = click.get_text_stream("stderr")
+    click.secho(f"\n{routine.title}", bold=True, file=err)
+    if routine.contraindications:
+        click.secho("Do not do this massage if any of these applies to you:", fg="yellow", file=err)
+        for item in routine.contraindications:
+            click.echo(f"  • {item}", file=err)
+    else:
+        click.secho(
+            "This routine lists no contraindications. If you are unwell, injured or "
+            "pregnant, ask a doctor first.",
+            fg="yellow",
+            file=err,
+        )
+    if routine.preparation:
+        click.echo("Have ready: " + "; ".join(routine.preparation), file=err)
+    if assume_yes:
+        return True
+    if not sys.stdin.isatty():
+        raise BadInput(
+            "cannot ask you to confirm the contraindications: input is not a terminal; "
+            "read them above (or with `masseur show`) and run again with --yes"
+        )
+    click.echo(
+        "\nPress Enter to begin, or type anything else and Enter to stop: ", nl=False, file=err
+    )
+    answer = sys.stdin.readline()
+    return answer.strip() == "" and answer != ""
+
+
+def print_summary(result: SessionResult, err: Any) -> None:
+    from masseur.durations import format_duration
+
+    words = {
+        "finished": "Session finished",
+        "quit": "Session stopped",
+        "interrupted": "Session interrupted",
+    }
+    parts = [
+        f"{words[result.outcome.value]} after {format_duration(result.elapsed_ms)}",
+        f"{result.segments_done} of {result.segments_total} steps done",
+    ]
+    if result.segments_skipped:
+        parts.append(f"{result.segments_skipped} skipped")
+    if result.missed_speech:
+        parts.append(f"{result.missed_speech} sentences not spoken")
+    click.echo(", ".join(parts) + ".", file=err)
+
+
+@click.command(
+    "run",
+    epilog="Examples:\n\n  masseur run foot-classic\n\n"
+    "  masseur run foot-self-massage --minutes 20 --countdown\n\n"
+    "  masseur run bedtime-relax --dry-run",
+)
+@click.argument("routine")
+@timeline_options
+@click.option("-y", "--yes", is_flag=True, help="Skip the contraindications question.")
+@click.option("--dry-run", is_flag=True, help="Print the timeline as a table and exit.")
+@click.option(
+    "--plain/--no-plain",
+    default=None,
+    help="Plain lines instead of the live screen (automatic when not a terminal).",
+)
+@click.option(
+    "--require-audio/--no-require-audio",
+    default=None,
+    help="Stop if no sound can play, instead of going on text-only.",
+)
+@click.option("--text-only", is_flag=True, help="No voice, no chimes: text on screen only.")
+def command(
+    routine: str, yes: bool, dry_run: bool, text_only: bool, minutes: float | None, **given: Any
+) -> None:
+    """Guide a session of ROUTINE (a name or a file) by voice, hands-free.
+
+    masseur first shows who should not do this massage and asks you to
+    confirm. During the session: space pauses and resumes, n or Right skips
+    to the next step, b or Left goes back, r repeats the instruction, q quits.
+    """
+    from masseur.library import load
+
+    _entry, loaded = load(routine)
+    values, _sources = settings_from(loaded, given)
+    timeline = build(loaded, values, minutes)
+    if dry_run:
+        print_dry_run(timeline)
+        return
+    if not safety_screen(loaded, yes):
+        click.echo("Stopped before the session. Take care.", err=True)
+        return
+    voice = None if text_only else _choose_voice(values.get("voice"), loaded.language)
+    status = _run(loaded, timeline, values, voice, text_only, minutes)
+    if status != ExitStatus.OK:
+        raise click.exceptions.Exit(status)
+
+
+def _choose_voice(wanted: object, language: str) -> str | None:
+    try:
+        from masseur.speech import SpeechUnavailable, resolve_voice
+    except ImportError:  # pragma: no cover - part of the package
+        return None
+    try:
+        return resolve_voice(str(wanted) if wanted else None, language)
+    except SpeechUnavailable:
+        return None  # the session says so once and goes on text-only
+
+
+def _run(
+    routine: Routine,
+    timeline: Timeline,
+    values: dict[str, Any],
+    voice: str | None,
+    text_only: bool,
+    minutes: float | None,
+) -> ExitStatus:
+    from rich.console import Console
+
+    from masseur.display import LiveDisplay, PlainDisplay
+    from masseur.runner import Outcome
+    from masseur.session import SessionOptions, run_session
+
+    stdout = click.get_text_stream("stdout")
+    stderr = click.get_text_stream("stderr")
+    options = SessionOptions(
+        voice=voice,
+        rate=int(values["rate"]),
+        volume=float(values["volume"]),
+        chime_volume=float(values["chime_volume"]),
+        require_audio=bool(values["require_audio"]),
+        text_only=text_only,
+    )
+    interactive = sys.stdin.isatty()
+    live = stdout.isatty() and not values["plain"]
+    display: Any = LiveDisplay(Console()) if live else PlainDisplay(stdout)
+    if live:
+        display.__enter__()
+    try:
+        report = run_session(
+            routine,
+            timeline,
+            options,
+            display=display,
+            stdout=stdout,
+            stderr=stderr,
+            keyboard=interactive,
+        )
+    finally:
+        if live:
+            display.__exit__(None, None, None)
+    result = report.result
+    print_summary(result, stderr)
+    _record(routine, timeline, report, values, minutes, voice, stderr)
+    return ExitStatus.INTERRUPTED if result.outcome is Outcome.INTERRUPTED else ExitStatus.OK
+
+
+def _record(
+    routine: Routine,
+    timeline: Timeline,
+    report: Any,
+    values: dict[str, Any],
+    minutes: float | None,
+    voice: str | None,
+    stderr: Any,
+) -> None:
+    from masseur.history import SessionRecord, append_record
+
+    result = report.result
+    options = {key: values[key] for key in ("rate", "countdown", "halfway", "chimes")}
+    options.update(minutes=minutes, voice=voice)
+    record = SessionRecord(
+        routine=routine.name,
+        title=routine.title,
+        started_at=report.started_at.isoformat(timespec="seconds"),
+        planned_ms=timeline.total_ms,
+        actual_ms=result.elapsed_ms,
+        steps_done=result.segments_done,
+        steps_skipped=result.segments_skipped,
+        steps_total=result.segments_total,
+        outcome=result.outcome.value,
+        options=options,
+    )
+    try:
+        append_record(record)
+    except (OSError, MasseurError) as error:
+        click.echo(f"masseur: could not save this session to the history: {error}", err=True)

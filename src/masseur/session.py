@@ -1,0 +1,184 @@
+"""Put together a real session: voice, player, chimes, screen and keyboard around the runner."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, Any
+
+from masseur.audio import NullPlayer, Player, Sound
+from masseur.errors import MasseurError
+from masseur.routine import Routine
+from masseur.runner import Clock, Display, MonotonicClock, Runner, SessionResult
+from masseur.timeline import Event, Timeline
+
+SPEECH_GRACE_S = 0.25  # how long a due sentence may wait for its synthesis before it is skipped
+
+
+@dataclass
+class SessionOptions:
+    voice: str | None = None
+    rate: int = 150
+    volume: float = 1.0
+    chime_volume: float = 0.8
+    require_audio: bool = False
+    text_only: bool = False
+
+
+@dataclass
+class Warnings:
+    """Problems to tell the person about, each said once."""
+
+    stream: IO[str]
+    said: set[str] = field(default_factory=set)
+
+    def once(self, key: str, message: str) -> None:
+        if key not in self.said:
+            self.said.add(key)
+            print(f"masseur: {message}", file=self.stream, flush=True)
+
+
+class PrefetchedSpeech:
+    """Speech for each event, synthesized ahead in timeline order by a background thread."""
+
+    def __init__(self, timeline: Timeline, voice: str | None, rate: int, volume: float) -> None:
+        from masseur.speech import Prefetcher, Pyttsx3Synthesizer, VoiceSettings
+
+        self.settings = VoiceSettings(voice=voice, rate=rate)
+        self.volume = volume
+        self.synthesizer = Pyttsx3Synthesizer()
+        texts = list(dict.fromkeys(event.text for event in timeline.spoken()))
+        self.prefetcher = Prefetcher(self.synthesizer, [(text, self.settings) for text in texts])
+        self._sounds: dict[str, Sound] = {}
+        self._lock = threading.Lock()
+        self.prefetcher.start()
+
+    def get(self, event: Event) -> Sound | None:
+        with self._lock:
+            cached = self._sounds.get(event.text)
+        if cached is not None:
+            return cached
+        path = self.prefetcher.get(event.text, self.settings, timeout=SPEECH_GRACE_S)
+        if path is None:
+            return None
+        sound = Sound.from_wav(path).scaled(self.volume)
+        with self._lock:
+            self._sounds[event.text] = sound
+        return sound
+
+    def close(self) -> None:
+        self.prefetcher.close()
+        self.synthesizer.close()
+
+
+def open_player(options: SessionOptions, warnings: Warnings) -> tuple[Player, bool]:
+    """The real player, or a silent one (with a warning) when no sound can play."""
+    if options.text_only:
+        return NullPlayer(), False
+    from masseur.audio import AudioUnavailable, SimpleaudioPlayer
+
+    try:
+        player = SimpleaudioPlayer()
+        player.probe()
+    except AudioUnavailable as error:
+        if options.require_audio:
+            raise
+        warnings.once("audio", f"{error.message}; going on with text on screen only")
+        return NullPlayer(), False
+    return player, True
+
+
+def open_speech(
+    timeline: Timeline, options: SessionOptions, warnings: Warnings
+) -> PrefetchedSpeech | None:
+    if options.text_only:
+        return None
+    try:
+        return PrefetchedSpeech(timeline, options.voice, options.rate, options.volume)
+    except MasseurError as error:
+        if options.require_audio:
+            raise
+        warnings.once("speech", f"{error.message}; going on without the voice")
+        return None
+
+
+def chime_loader(
+    volume: float, audible: bool, bell: Callable[[], None]
+) -> Callable[[str], Sound | None]:
+    from masseur.audio import load_chime
+
+    cache: dict[str, Sound] = {}
+
+    def chime(name: str) -> Sound | None:
+        if not audible:
+            bell()  # no sound device: the terminal bell is the chime
+            return None
+        if name not in cache:
+            cache[name] = load_chime(name).scaled(volume)
+        return cache[name]
+
+    return chime
+
+
+@dataclass
+class SessionReport:
+    result: SessionResult
+    started_at: datetime
+
+
+def run_session(
+    routine: Routine,
+    timeline: Timeline,
+    options: SessionOptions,
+    *,
+    display: Display,
+    stdout: IO[str],
+    stderr: IO[str],
+    keyboard: bool,
+    clock: Clock | None = None,
+) -> SessionReport:
+    """Run one session to its end (or until quit / Ctrl-C) and report what happened."""
+    warnings = Warnings(stderr)
+    player, audible = open_player(options, warnings)
+    speech = open_speech(timeline, options, warnings)
+    real_clock = clock or MonotonicClock()
+
+    def bell() -> None:
+        if stdout.isatty():
+            stdout.write("\a")
+            stdout.flush()
+
+    def missed(event: Event) -> None:
+        warnings.once(
+            "missed",
+            "the voice was not ready in time for a sentence; the session "
+            "goes on and shows it on screen",
+        )
+
+    runner = Runner(
+        timeline,
+        clock=real_clock,
+        player=player,
+        speech=speech,
+        chimes=chime_loader(options.chime_volume, audible, bell),
+        display=display,
+        on_missed_speech=missed,
+    )
+    started_at = datetime.now().astimezone()
+    keys: Any = None
+    try:
+        if keyboard and isinstance(real_clock, MonotonicClock):
+            from masseur.keyboard import KeyReader
+
+            keys = KeyReader(real_clock.inbox.put, sys.stdin)
+            keys.__enter__()
+        result = runner.run()
+    finally:
+        if keys is not None:
+            keys.__exit__(None, None, None)
+        if speech is not None:
+            speech.close()
+    return SessionReport(result, started_at)
