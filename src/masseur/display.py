@@ -96,7 +96,8 @@ class LiveDisplay:
         segment = status.current
         rows: list[Any] = []
         if segment is not None:
-            rows.append(Text(segment.phase_title, style="dim"))
+            if segment.phase_title != timeline.title:
+                rows.append(Text(segment.phase_title, style="dim"))
             rows.append(Text(_segment_label(segment, len(timeline.segments)), style="bold cyan"))
             rows.append(Text(segment.say))
             left = max(0, segment.end_ms - position)
