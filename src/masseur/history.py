@@ -1,0 +1,258 @@
+"""The session log: one JSON line per session in ``<data dir>/history.jsonl``.
+
+Writing is one ``os.write`` of one whole line to a file opened with ``O_APPEND``, so two
+sessions that end at the same moment never mix their lines. Reading forgives: a damaged or
+half-written line (the machine lost power mid-write) is skipped with a warning, never fatal.
+
+Days, weeks and months are counted in the user's local time zone: a session at 00:30 on
+Tuesday belongs to Tuesday wherever the record was written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Literal, get_args
+
+from masseur import paths
+from masseur.errors import MasseurError
+
+HISTORY_FILE_NAME = "history.jsonl"
+
+Outcome = Literal["finished", "quit", "interrupted"]
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
+
+
+# Fields whose type __post_init__ does not check itself.
+_CONTAINER_TYPES: dict[str, type] = {
+    "routine": str,
+    "title": str,
+    "started_at": str,
+    "options": dict,
+}
+
+
+def history_path() -> Path:
+    return paths.data_dir() / HISTORY_FILE_NAME
+
+
+def _aware(timestamp: str) -> datetime:
+    """Parse an ISO 8601 time; ValueError unless it carries a time zone."""
+    moment = datetime.fromisoformat(timestamp)
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"time {timestamp!r} has no time zone")
+    return moment
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """What happened in one session. Times are milliseconds; ``started_at`` is ISO 8601 with
+    a time zone (``datetime.now().astimezone().isoformat()``)."""
+
+    routine: str
+    title: str
+    started_at: str
+    planned_ms: int
+    actual_ms: int
+    steps_done: int
+    steps_skipped: int
+    steps_total: int
+    outcome: Outcome
+    options: dict[str, object]
+
+    def __post_init__(self) -> None:
+        _aware(self.started_at)
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, not {self.outcome!r}")
+        for name in ("planned_ms", "actual_ms", "steps_done", "steps_skipped", "steps_total"):
+            number = getattr(self, name)
+            if type(number) is not int or number < 0:
+                raise ValueError(f"{name} must be a whole number of at least 0, got {number!r}")
+
+    @property
+    def started(self) -> datetime:
+        return _aware(self.started_at)
+
+    def local_day(self, zone: tzinfo | None = None) -> date:
+        """The day the session started on, in ``zone`` (default: the local time zone)."""
+        return self.started.astimezone(zone).date()
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"), default=str)
+
+    @classmethod
+    def from_dict(cls, data: object) -> SessionRecord:
+        """A record from parsed JSON; ValueError/TypeError if it is not a complete record.
+
+        Keys this version does not know are ignored, so older masseurs can read newer logs.
+        """
+        if not isinstance(data, dict):
+            raise TypeError("a record is a JSON object")
+        values: dict[str, object] = {}
+        for item in fields(cls):
+            value = data[item.name]
+            expected = _CONTAINER_TYPES.get(item.name)
+            if expected is not None and not isinstance(value, expected):
+                raise TypeError(f"{item.name} has the wrong type")
+            values[item.name] = value
+        return cls(**values)  # type: ignore[arg-type]  # checked in __post_init__
+
+
+def _lock(descriptor: int) -> None:
+    if sys.platform != "win32":
+        import fcntl
+
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+
+
+def _unlock(descriptor: int) -> None:
+    if sys.platform != "win32":
+        import fcntl
+
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+
+def append_record(record: SessionRecord, path: Path | None = None) -> None:
+    """Add one session to the log: one write of one line with O_APPEND, then fsync.
+
+    Raises MasseurError if the line cannot be written whole.
+    """
+    path = Path(path) if path is not None else history_path()
+    line = record.to_json().encode("utf-8") + b"\n"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise MasseurError(
+            f"cannot open the history file: {error.strerror}", location=str(path)
+        ) from None
+    try:
+        # A line cut short by a crash has no newline; start ours on a fresh line so that only
+        # the damaged one is lost. The lock keeps another session's write, still in progress,
+        # from looking like such a line. O_APPEND alone already keeps whole lines apart.
+        _lock(descriptor)
+        size = os.fstat(descriptor).st_size
+        if size and os.pread(descriptor, 1, size - 1) != b"\n":
+            line = b"\n" + line
+        written = os.write(descriptor, line)
+        _unlock(descriptor)
+        if written != len(line):
+            raise MasseurError(
+                f"only {written} of {len(line)} bytes of the session were saved (disk full?)",
+                location=str(path),
+            )
+        os.fsync(descriptor)
+    except OSError as error:
+        raise MasseurError(
+            f"cannot save the session to history: {error.strerror}", location=str(path)
+        ) from None
+    finally:
+        os.close(descriptor)
+
+
+def read_records(path: Path | None = None) -> tuple[list[SessionRecord], list[str]]:
+    """Every readable record in file order, and a warning for each line that was skipped.
+
+    A missing file is an empty history.
+    """
+    path = Path(path) if path is not None else history_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return [], []
+    except OSError as error:
+        return [], [f"{path}: cannot read the history: {error.strerror}"]
+    records: list[SessionRecord] = []
+    warnings: list[str] = []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(SessionRecord.from_dict(json.loads(line.decode("utf-8"))))
+        except (ValueError, TypeError, KeyError):
+            warnings.append(f"{path.name}:{number}: skipped a damaged line")
+    return records, warnings
+
+
+# --------------------------------------------------------------------------- summary
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Totals for the week and month around ``today``, and the streaks of days with a session."""
+
+    today: date
+    week_start: date  # the Monday of today's ISO week
+    week_sessions: int
+    week_ms: int
+    month_sessions: int
+    month_ms: int
+    total_sessions: int
+    total_ms: int
+    current_streak_days: int
+    longest_streak_days: int
+    last_session_day: date | None
+
+    def as_json(self) -> dict[str, object]:
+        data = asdict(self)
+        for key, value in data.items():
+            if isinstance(value, date):
+                data[key] = value.isoformat()
+        return data
+
+
+def _runs_of_days(days: Iterable[date]) -> list[tuple[date, int]]:
+    """Runs of consecutive days as (last day, length), in order."""
+    runs: list[tuple[date, int]] = []
+    for day in sorted(set(days)):
+        if runs and day - runs[-1][0] == timedelta(days=1):
+            runs[-1] = (day, runs[-1][1] + 1)
+        else:
+            runs.append((day, 1))
+    return runs
+
+
+def summarize(records: Sequence[SessionRecord], today: date, zone: tzinfo | None = None) -> Summary:
+    """Sessions and time this ISO week (Monday to Sunday) and this month, plus streaks.
+
+    Every session counts, whatever its outcome. The current streak is the run of
+    consecutive days with a session that ends today or yesterday (a streak is not broken
+    before the day is over); it is 0 otherwise. Days are in ``zone`` (default: local time).
+    """
+    week_start = today - timedelta(days=today.weekday())
+    week_end = week_start + timedelta(days=7)
+    week_sessions = week_ms = month_sessions = month_ms = total_ms = 0
+    days: list[date] = []
+    for record in records:
+        day = record.local_day(zone)
+        days.append(day)
+        total_ms += record.actual_ms
+        if week_start <= day < week_end:
+            week_sessions += 1
+            week_ms += record.actual_ms
+        if (day.year, day.month) == (today.year, today.month):
+            month_sessions += 1
+            month_ms += record.actual_ms
+    # Days after today (a clock that was wrong) cannot extend today's streak.
+    runs = _runs_of_days(day for day in days if day <= today)
+    current = 0
+    if runs and today - runs[-1][0] <= timedelta(days=1):
+        current = runs[-1][1]
+    return Summary(
+        today=today,
+        week_start=week_start,
+        week_sessions=week_sessions,
+        week_ms=week_ms,
+        month_sessions=month_sessions,
+        month_ms=month_ms,
+        total_sessions=len(records),
+        total_ms=total_ms,
+        current_streak_days=current,
+        longest_streak_days=max((length for _, length in _runs_of_days(days)), default=0),
+        last_session_day=max(days, default=None),
+    )
