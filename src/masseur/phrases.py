@@ -137,7 +137,7 @@ ENGLISH = EnglishPhrases(
     side_switch="Now switch to your {side}.",
     again="Once more.",
     halfway="You are halfway through. Keep going.",
-    ending="That is the end of the session. Rest for a few minutes before you get up.",
+    ending="That is the end of the session.",
     left="left foot",
     right="right foot",
 )
@@ -151,7 +151,7 @@ RUSSIAN = RussianPhrases(
     side_switch="Теперь {side}.",
     again="Ещё раз.",
     halfway="Половина сеанса позади. Продолжайте.",
-    ending="Сеанс окончен. Полежите несколько минут, прежде чем вставать.",
+    ending="Сеанс окончен.",
     left="левая стопа",
     right="правая стопа",
 )

@@ -206,7 +206,8 @@ def _intro_text(routine: Routine, phrases: Phrases) -> str:
 
 
 def _outro_text(routine: Routine, phrases: Phrases) -> str:
-    return " ".join(part for part in (routine.outro, phrases.ending) if part)
+    # "The end" first: the routine's own closing words (sleep well...) are the last heard.
+    return " ".join(part for part in (phrases.ending, routine.outro) if part)
 
 
 def _minimum_ms(run: _Run, options: TimelineOptions, language: str) -> int:
