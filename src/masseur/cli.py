@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from masseur import __version__
 from masseur.errors import ExitStatus, MasseurError
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 # name -> (module, one-line help). The help is repeated here so listing commands imports nothing.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -24,6 +27,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("masseur.commands.schema", "Print the routine format as JSON Schema."),
     "voices": ("masseur.commands.voices", "List the installed voices."),
     "export": ("masseur.commands.export", "Export a session as text, subtitles or audio."),
+    "new": ("masseur.commands.new", "Start a routine of your own (from scratch or a copy)."),
+    "edit": ("masseur.commands.edit", "Edit one of your routines and check it on save."),
+    "history": ("masseur.commands.history", "Show past sessions, weekly time and your streak."),
+    "config": ("masseur.commands.config", "Show or change your settings."),
+    "doctor": ("masseur.commands.doctor", "Check speech, sound, folders and settings."),
+    "completion": ("masseur.commands.completion", "Print the shell completion script."),
 }
 
 
@@ -40,6 +49,30 @@ class LazyGroup(click.Group):
         module = importlib.import_module(spec[0])
         command: click.Command = module.command
         return command
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        # Completing a command name must not import every command module (Tab must be quick).
+        from click.shell_completion import CompletionItem
+
+        items = [
+            CompletionItem(name, help=COMMANDS[name][1])
+            for name in self.list_commands(ctx)
+            if name.startswith(incomplete)
+        ]
+        items.extend(click.Command.shell_complete(self, ctx, incomplete))
+        return items
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # Errors are turned into one line and an exit code here, not in main(), so that
+        # click's test runner and shell completion see exactly what a user sees.
+        try:
+            return super().invoke(ctx)
+        except MasseurError as error:
+            click.echo(str(error) if error.location else f"masseur: {error}", err=True)
+            raise click.exceptions.Exit(error.status) from None
+        except KeyboardInterrupt:
+            click.echo("\nmasseur: interrupted", err=True)
+            raise click.exceptions.Exit(ExitStatus.INTERRUPTED) from None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
