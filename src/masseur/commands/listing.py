@@ -68,4 +68,12 @@ def command(as_json: bool) -> None:
             str(row["name"]), str(row["title"]), format_duration(length), str(row["steps"]), origin
         )
     console.print(table)
+    for row in rows:
+        if row["shadows_builtin"]:
+            console.print(
+                f"\n[yellow]{row['name']}[/yellow]: your file {row['path']} is used instead of "
+                "the built-in routine of the same name; delete or rename it to get the built-in "
+                "back.",
+                highlight=False,
+            )
     console.print(f"\n[dim]Your routines: {paths.user_routines_dir()}[/dim]", highlight=False)
