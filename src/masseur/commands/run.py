@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from masseur.completion import complete_routine, complete_voice
 from masseur.errors import BadInput, ExitStatus, MasseurError
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ def timeline_options(function: Any) -> Any:
             click.option(
                 "--voice",
                 default=None,
+                shell_complete=complete_voice,
                 help="A voice id or a language code (see `masseur voices`).",
             ),
             click.option(
@@ -185,7 +187,7 @@ def print_summary(result: SessionResult, err: Any) -> None:
     "  masseur run foot-self-massage --minutes 20 --countdown\n\n"
     "  masseur run bedtime-relax --dry-run",
 )
-@click.argument("routine")
+@click.argument("routine", shell_complete=complete_routine)
 @timeline_options
 @click.option("-y", "--yes", is_flag=True, help="Skip the contraindications question.")
 @click.option("--dry-run", is_flag=True, help="Print the timeline as a table and exit.")

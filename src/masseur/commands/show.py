@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import click
 
+from masseur.completion import complete_routine
+
 
 @click.command("show", epilog="Example: masseur show foot-classic")
-@click.argument("routine")
+@click.argument("routine", shell_complete=complete_routine)
 def command(routine: str) -> None:
     """Show ROUTINE (a name or a file): what to prepare, who should not do it, and every step.
 
