@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from audio_capture import FileCapture, PulseCapture
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -24,3 +30,41 @@ def masseur_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     ):
         monkeypatch.setenv(variable, str(home / folder))
     return home
+
+
+def require_tools(*tools: str) -> None:
+    """Skip the test when a command-line tool is missing, but fail on CI, which installs them."""
+    import shutil
+
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if not missing:
+        return
+    reason = f"needs {', '.join(missing)} (Debian: pulseaudio pulseaudio-utils alsa-utils)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI must install them")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def alsa_capture(tmp_path: Path) -> FileCapture:
+    """Recipe A: run a subprocess with ``alsa_capture.env()``; ``.sounds()`` is what it played."""
+    from audio_capture import file_capture
+
+    return file_capture(tmp_path / "alsa-capture")
+
+
+@pytest.fixture
+def pulse_recorder() -> Iterator[PulseCapture]:
+    """Recipe B: a private PulseAudio null sink being recorded in real time.
+
+    Run the program under test with ``pulse_recorder.env``; ``pulse_recorder.stop()`` returns
+    the recording. The server is stopped after the test whatever happens.
+    """
+    from audio_capture import PULSE_TOOLS, start_pulse_capture
+
+    require_tools(*PULSE_TOOLS)
+    capture = start_pulse_capture()
+    try:
+        yield capture
+    finally:
+        capture.stop()
