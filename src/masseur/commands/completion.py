@@ -17,7 +17,7 @@ Install it once:
   fish  masseur completion fish > ~/.config/fish/completions/masseur.fish
 Then open a new shell and try: masseur run <Tab>""",
 )
-@click.argument("shell", required=False, type=click.Choice(SHELLS))
+@click.argument("shell", required=False, type=click.Choice(SHELLS), metavar="[bash|zsh|fish]")
 def command(shell: str | None) -> None:
     """Print the script that makes your SHELL complete masseur commands.
 

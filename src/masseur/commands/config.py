@@ -12,8 +12,8 @@ from masseur.completion import complete_setting_name, complete_setting_value
     "config",
     invoke_without_command=True,
     epilog=(
-        "Examples: masseur config   |   masseur config set rate 140   |   "
-        "MASSEUR_VOICE=ru masseur config"
+        "\b\nExamples:\n  masseur config\n  masseur config set rate 140\n"
+        "  masseur config unset rate\n  MASSEUR_VOICE=ru masseur config --json"
     ),
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON for scripts.")
@@ -94,7 +94,7 @@ def set_command(key: str, value: str) -> None:
 @command.command("unset", epilog="Example: masseur config unset rate")
 @click.argument("key", shell_complete=complete_setting_name)
 def unset_command(key: str) -> None:
-    """Remove KEY from the settings file, so its default (or environment) value applies."""
+    """Remove KEY from the settings file, so its default applies again."""
     from masseur.config import SETTINGS, config_path, unset_setting
 
     if unset_setting(key):

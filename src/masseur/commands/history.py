@@ -6,12 +6,16 @@ from datetime import date, datetime
 import click
 
 
-@click.command("history", epilog="Example: masseur history -n 5   |   masseur history --json")
+@click.command(
+    "history",
+    epilog="\b\nExamples:\n  masseur history -n 5\n  masseur history --json | jq .summary",
+)
 @click.option(
     "-n",
     "--last",
     "limit",
     type=click.IntRange(min=1),
+    metavar="N",
     default=10,
     show_default=True,
     help="How many recent sessions to show.",

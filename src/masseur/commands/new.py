@@ -188,7 +188,9 @@ def write_user_routine(name: str, text: str, *, force: bool) -> Path:
 
 @click.command(
     "new",
-    epilog="Examples: masseur new evening-feet   |   masseur new my-classic --from foot-classic",
+    epilog=(
+        "\b\nExamples:\n  masseur new evening-feet\n  masseur new my-classic --from foot-classic"
+    ),
 )
 @click.argument("name")
 @click.option(
