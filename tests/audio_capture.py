@@ -190,6 +190,16 @@ class PulseCapture:
         return self._recording
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM if the test process dies (even by SIGKILL), so
+    no server or recorder outlives an aborted test run."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def _end_process(process: subprocess.Popen[bytes] | None, how: signal.Signals) -> None:
     if process is None or process.poll() is not None:
         return
@@ -227,6 +237,9 @@ def start_pulse_capture(rate: int = CAPTURE_RATE, startup_timeout: float = 20.0)
     (the server's socket path must stay under ~100 characters). Blocks until the recording
     file has data, which takes parec 1.5-2 s. Call ``stop()`` (or use ``pulse_capture()``).
     """
+    missing = missing_pulse_tools()
+    if missing:
+        raise PulseCaptureError(f"needs {', '.join(missing)} (Debian: pulseaudio pulseaudio-utils)")
     runtime_dir = Path(tempfile.mkdtemp(prefix="masseur-pa-"))
     runtime_dir.chmod(0o700)
     client_config = runtime_dir / "client.conf"
@@ -255,6 +268,7 @@ def start_pulse_capture(rate: int = CAPTURE_RATE, startup_timeout: float = 20.0)
             f"module-null-sink sink_name=cap rate={rate} channels=1",
         ],
         env=server_env,
+        preexec_fn=_die_with_parent,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -281,6 +295,7 @@ def start_pulse_capture(rate: int = CAPTURE_RATE, startup_timeout: float = 20.0)
                 str(capture.raw_path),
             ],
             env=env,
+            preexec_fn=_die_with_parent,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
