@@ -1,0 +1,529 @@
+"""masseur.speech against the real espeak-ng (through pyttsx3 in its worker process).
+
+Fakes appear only where the real thing cannot be made to misbehave on demand: a worker that
+hangs (the real worker wrapped so that one sentence never finishes), and slow or failing
+synthesizers for the Prefetcher, which is what those tests are about.
+"""
+
+from __future__ import annotations
+
+import array
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from masseur import speech
+from masseur.errors import BadInput
+from masseur.speech import (
+    FakeSynthesizer,
+    NoVoiceForLanguage,
+    Prefetcher,
+    Pyttsx3Synthesizer,
+    SpeechFailed,
+    SpeechTimeout,
+    SpeechUnavailable,
+    VoiceInfo,
+    VoiceSettings,
+    estimate_speech_ms,
+    list_voices,
+    resolve_voice,
+    wav_frames,
+)
+
+SENTENCE = "Press your thumb slowly along the arch of your foot, from the heel to the toes."
+SRC = Path(speech.__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(masseur_home: Path) -> None:
+    """Every test gets its own cache folder (the voice list is kept there)."""
+
+
+@pytest.fixture
+def synthesizer(tmp_path: Path) -> Iterator[Pyttsx3Synthesizer]:
+    with Pyttsx3Synthesizer(cache_dir=tmp_path / "speech") as made:
+        yield made
+
+
+def length_ms(path: Path) -> float:
+    frames = wav_frames(path)
+    assert frames is not None, f"{path} is not a complete WAV file"
+    return frames * 1000 / 22050
+
+
+def peak(path: Path) -> int:
+    with wave.open(str(path), "rb") as wav:
+        samples = array.array("h", wav.readframes(wav.getnframes()))
+    return max(abs(sample) for sample in samples)
+
+
+# --------------------------------------------------------------------------- synthesis
+
+
+def test_a_sentence_becomes_a_22050_hz_mono_wav_about_as_long_as_estimated(
+    synthesizer: Pyttsx3Synthesizer,
+) -> None:
+    path = synthesizer.synthesize(SENTENCE, VoiceSettings(rate=150))
+
+    with wave.open(str(path), "rb") as wav:
+        assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (22050, 1, 2)
+    assert peak(path) > 5000  # speech, not silence
+    estimate = estimate_speech_ms(SENTENCE, 150)
+    assert abs(length_ms(path) - estimate) <= 0.25 * estimate
+    assert synthesizer.synthesized == 1
+
+
+def test_the_second_request_is_served_from_the_cache_without_the_engine(
+    tmp_path: Path, synthesizer: Pyttsx3Synthesizer
+) -> None:
+    first = synthesizer.synthesize(SENTENCE, VoiceSettings())
+    started = time.perf_counter()
+    second = synthesizer.synthesize(SENTENCE, VoiceSettings())
+    took = time.perf_counter() - started
+
+    assert second == first
+    assert (synthesizer.synthesized, synthesizer.cache_hits) == (1, 1)
+    assert took < 0.05
+    # A later session (a new synthesizer on the same cache) starts no engine at all.
+    with Pyttsx3Synthesizer(cache_dir=tmp_path / "speech") as later:
+        assert later.synthesize(SENTENCE, VoiceSettings()) == first
+        assert (later.synthesized, later.worker_starts) == (0, 0)
+
+
+def test_a_faster_rate_gives_another_file_with_shorter_speech(
+    synthesizer: Pyttsx3Synthesizer,
+) -> None:
+    slow = synthesizer.synthesize(SENTENCE, VoiceSettings(rate=120))
+    fast = synthesizer.synthesize(SENTENCE, VoiceSettings(rate=180))
+
+    assert slow != fast
+    ratio = length_ms(slow) / length_ms(fast)
+    assert 1.3 < ratio < 1.6  # 180/120 = 1.5 for the sounds; pauses shrink a little less
+
+
+def test_twenty_sentences_in_a_row_each_get_their_own_complete_audio(
+    synthesizer: Pyttsx3Synthesizer,
+) -> None:
+    long_sentence = (
+        "Now gently press your thumb into the middle of the sole and slowly move it "
+        "towards the heel while you keep breathing calmly"
+    )
+    words = long_sentence.split()
+    lengths = []
+    for count in range(1, 21):
+        text = " ".join(words[:count]) + "."
+        path = synthesizer.synthesize(text, VoiceSettings())
+        lengths.append(length_ms(path))
+        if count >= 5:  # very short texts are mostly the end pause
+            estimate = estimate_speech_ms(text, 150)
+            assert abs(lengths[-1] - estimate) <= 0.25 * estimate, text
+    # Each sentence is the previous one and a word more, so a stale file from the call
+    # before (or an empty one) would break the growth.
+    assert all(later > earlier for earlier, later in itertools.pairwise(lengths))
+    assert synthesizer.synthesized == 20
+    assert synthesizer.worker_starts == 1
+
+
+def test_switching_rates_back_and_forth_always_uses_the_rate_asked_for(
+    synthesizer: Pyttsx3Synthesizer,
+) -> None:
+    # pyttsx3 applied a changed rate late about one time in four; each pair here would then
+    # come out with a ratio near 1 instead of 2.
+    for number in range(8):
+        text = f"Repeat the stroke along the outer edge of the foot, number {number}."
+        slow = length_ms(synthesizer.synthesize(text, VoiceSettings(rate=100)))
+        fast = length_ms(synthesizer.synthesize(text, VoiceSettings(rate=200)))
+        assert 1.75 < slow / fast < 2.2, (number, slow, fast)
+
+
+def test_russian_text_is_spoken_by_the_russian_voice(synthesizer: Pyttsx3Synthesizer) -> None:
+    text = "Медленно ведите большим пальцем вдоль свода стопы, от пятки к пальцам."
+    path = synthesizer.synthesize(text, VoiceSettings(voice="ru", rate=150))
+
+    assert peak(path) > 5000
+    # The English voice spells Cyrillic out letter by letter, which takes far longer.
+    estimate = estimate_speech_ms(text, 150, "ru")
+    assert abs(length_ms(path) - estimate) <= 0.25 * estimate
+
+
+def test_speaking_russian_in_between_does_not_change_the_english_audio(tmp_path: Path) -> None:
+    # One espeak engine that switched to the Russian voice and back made English 2-8 %
+    # longer from then on, so each voice gets its own engine process.
+    english = VoiceSettings(voice="en")
+    with Pyttsx3Synthesizer(cache_dir=tmp_path / "alone") as alone:
+        reference = length_ms(alone.synthesize(SENTENCE, english))
+    with Pyttsx3Synthesizer(cache_dir=tmp_path / "mixed") as mixed:
+        mixed.synthesize("First some English.", english)
+        mixed.synthesize("Теперь по-русски, пожалуйста.", VoiceSettings(voice="ru"))
+        after_russian = length_ms(mixed.synthesize(SENTENCE, english))
+    assert after_russian == pytest.approx(reference, rel=0.015)
+
+
+def test_nothing_reaches_stdout_or_stderr(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with Pyttsx3Synthesizer(cache_dir=tmp_path / "speech") as fresh:
+        for text in ("One.", "Two sentences. Here.", SENTENCE):
+            fresh.synthesize(text, VoiceSettings())
+        fresh.synthesize("Пять.", VoiceSettings(voice="ru"))
+    captured = capfd.readouterr()
+    assert captured.out == ""  # pyttsx3 prints "Audio saved to ..." in the worker
+    assert captured.err == ""
+
+
+def test_a_damaged_cache_entry_is_made_again(synthesizer: Pyttsx3Synthesizer) -> None:
+    path = synthesizer.synthesize(SENTENCE, VoiceSettings())
+    good_size = path.stat().st_size
+    with open(path, "r+b") as cut:  # the header still promises the full length
+        cut.truncate(good_size // 2)
+    assert wav_frames(path) is None
+
+    # (espeak's pauses vary by a few samples from run to run, hence approx)
+    again = synthesizer.synthesize(SENTENCE, VoiceSettings())
+    assert again == path
+    assert again.stat().st_size == pytest.approx(good_size, rel=0.01)
+    assert synthesizer.synthesized == 2
+
+    path.write_bytes(b"")
+    remade = synthesizer.synthesize(SENTENCE, VoiceSettings())
+    assert remade.stat().st_size == pytest.approx(good_size, rel=0.01)
+    assert synthesizer.synthesized == 3
+    assert not [leftover for leftover in path.parent.iterdir() if leftover.suffix == ".part"]
+
+
+def test_the_cache_key_changes_with_the_engine(
+    synthesizer: Pyttsx3Synthesizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = VoiceSettings(voice="gmw/en", rate=150)
+    before = synthesizer.cache_path(SENTENCE, settings)
+    upgraded = speech._EngineIdentity("1.52", "another-installation")
+    monkeypatch.setattr(speech, "_identity", upgraded)
+    assert synthesizer.cache_path(SENTENCE, settings) != before
+
+
+def test_a_killed_worker_is_replaced_on_the_next_sentence(
+    synthesizer: Pyttsx3Synthesizer,
+) -> None:
+    synthesizer.synthesize("First.", VoiceSettings())
+    (worker,) = synthesizer._workers.values()
+    worker.process.kill()
+    worker.process.wait()
+
+    path = synthesizer.synthesize("Second, after the engine died.", VoiceSettings())
+    assert peak(path) > 5000
+    assert synthesizer.worker_starts == 2
+
+
+def test_empty_text_and_impossible_rates_are_bad_input(
+    synthesizer: Pyttsx3Synthesizer,
+) -> None:
+    with pytest.raises(BadInput):
+        synthesizer.synthesize("   ", VoiceSettings())
+    with pytest.raises(BadInput, match="out of range"):
+        synthesizer.synthesize("Hello.", VoiceSettings(rate=20))
+    with pytest.raises(NoVoiceForLanguage):
+        synthesizer.synthesize("Hello.", VoiceSettings(voice="xx"))
+
+
+# --------------------------------------------------------------------------- a hanging engine
+
+HANGING_WORKER = """
+import importlib.util, os, sys, time
+from pathlib import Path
+
+Path({pids!r}).open("a").write(f"{{os.getpid()}}\\n")
+spec = importlib.util.spec_from_file_location("real_worker", {worker!r})
+worker = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(worker)
+real_handle = worker.handle
+
+def handle(engine, request):
+    if "HANG" in str(request.get("text", "")):
+        time.sleep(3600)  # what a stuck runAndWait looks like from outside
+    return real_handle(engine, request)
+
+worker.handle = handle
+sys.exit(worker.main())
+"""
+
+
+def test_a_hanging_engine_times_out_and_the_next_sentence_works(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    script = tmp_path / "hanging_worker.py"
+    script.write_text(HANGING_WORKER.format(pids=str(pids), worker=str(speech.WORKER_SCRIPT)))
+    command = [sys.executable, "-P", str(script)]
+
+    with Pyttsx3Synthesizer(cache_dir=tmp_path / "speech", worker_command=command) as hanging:
+        hanging.synthesize("Warm the engine up.", VoiceSettings(), timeout=10)
+        started = time.monotonic()
+        with pytest.raises(SpeechTimeout):
+            hanging.synthesize("This one will HANG.", VoiceSettings(), timeout=1.0)
+        assert time.monotonic() - started < 1.0 + 0.5
+
+        path = hanging.synthesize("And this one works.", VoiceSettings(), timeout=10)
+        assert peak(path) > 5000
+        assert hanging.worker_starts == 2
+
+    first_pid = int(pids.read_text().split()[0])
+    with pytest.raises(ProcessLookupError):
+        os.kill(first_pid, 0)  # killed and reaped, not left behind
+
+
+# --------------------------------------------------------------------------- missing espeak-ng
+
+SYNTHESIZE_ONE = """
+import sys
+from pathlib import Path
+from masseur.errors import MasseurError
+from masseur.speech import Pyttsx3Synthesizer, VoiceSettings
+try:
+    Pyttsx3Synthesizer(cache_dir=Path(sys.argv[1])).synthesize("Hello.", VoiceSettings())
+except MasseurError as error:
+    print(type(error).__name__, str(error), sep="|")
+    sys.exit(error.status)
+print("spoke")
+"""
+
+
+def run_python(
+    code: str, *args: str, env: dict[str, str], prefix: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*(prefix or []), sys.executable, "-c", code, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_broken_espeak_library_is_reported_with_the_package_to_install(
+    tmp_path: Path,
+) -> None:
+    # The dynamic loader looks in LD_LIBRARY_PATH first: put a damaged libespeak-ng there.
+    broken = tmp_path / "lib"
+    broken.mkdir()
+    (broken / "libespeak-ng.so.1").write_bytes(b"not a library")
+    env = {**os.environ, "LD_LIBRARY_PATH": str(broken), "MASSEUR_CACHE_DIR": str(tmp_path)}
+
+    result = run_python(SYNTHESIZE_ONE, str(tmp_path / "speech"), env=env)
+
+    assert result.returncode == 1, result
+    kind, message = result.stdout.strip().split("|")
+    assert kind == "SpeechUnavailable"
+    assert "sudo apt-get install espeak-ng" in message
+    assert "\n" not in message
+
+
+def test_missing_espeak_data_kills_only_the_worker(tmp_path: Path) -> None:
+    # Hide espeak-ng's data in a private mount namespace: the library loads, but espeak-ng
+    # calls exit() when it starts. That must end the worker, not the session.
+    if shutil.which("unshare") is None or os.geteuid() != 0:
+        pytest.skip("needs root and unshare to hide espeak-ng-data in a mount namespace")
+    data = Path("/usr/lib/x86_64-linux-gnu/espeak-ng-data")
+    if not data.is_dir():
+        pytest.skip(f"espeak-ng data is not at {data}")
+    hide = f'mount -t tmpfs none {data} && exec "$@"'
+    prefix = ["unshare", "--mount", "sh", "-c", hide, "sh"]
+    env = {**os.environ, "MASSEUR_CACHE_DIR": str(tmp_path)}
+
+    result = run_python(SYNTHESIZE_ONE, str(tmp_path / "speech"), env=env, prefix=prefix)
+
+    if "Operation not permitted" in result.stderr or "cannot" in result.stderr:
+        pytest.skip(f"mount namespaces are not allowed here: {result.stderr.strip()}")
+    assert result.returncode == 1, result
+    kind, message = result.stdout.strip().split("|")
+    assert kind == "SpeechUnavailable"
+    assert "phontab" in message  # espeak-ng's own last words, from the worker's stderr
+    assert "sudo apt-get install espeak-ng" in message
+
+
+def test_missing_pyttsx3_is_reported_with_the_package_to_install(tmp_path: Path) -> None:
+    # -S leaves site-packages (and so pyttsx3) off the path; masseur comes from the source.
+    env = {**os.environ, "PYTHONPATH": str(SRC), "MASSEUR_CACHE_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", SYNTHESIZE_ONE, str(tmp_path / "speech")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result
+    kind, message = result.stdout.strip().split("|")
+    assert kind == "SpeechUnavailable"
+    assert "pip install pyttsx3" in message
+
+
+# --------------------------------------------------------------------------- voices
+
+
+def test_list_voices_gives_many_voices_with_russian_and_one_default() -> None:
+    voices = list_voices()
+
+    assert len(voices) > 50
+    assert all(isinstance(voice, VoiceInfo) and voice.languages for voice in voices)
+    assert sum(voice.is_default for voice in voices) == 1
+    assert any("ru" in voice.languages for voice in voices)
+    english = next(voice for voice in voices if voice.id == "gmw/en")
+    assert english.languages[:2] == ("en-gb", "en")  # all languages, not only the first
+
+
+def test_list_voices_is_fast_once_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(speech, "_catalog", None)  # as in a new process
+    list_voices()  # asks a worker, keeps the answer in the (test's own) cache folder
+    monkeypatch.setattr(speech, "_catalog", None)  # a new process again
+    started = time.perf_counter()
+    assert len(list_voices()) > 50
+    assert time.perf_counter() - started < 0.05
+
+
+@pytest.mark.parametrize(
+    ("wanted", "language", "expected"),
+    [
+        (None, "ru", "zle/ru"),
+        ("", "ru", "zle/ru"),
+        (None, "en", "gmw/en"),  # the default voice speaks "en" (after en-gb)
+        ("en-us", "ru", "gmw/en-us"),  # an explicit choice beats the routine's language
+        ("EN_us", None, "gmw/en-us"),
+        ("gmw/en-gb-scotland", "fr", "gmw/en-gb-scotland"),  # an exact voice id
+        ("zle/ru", None, "zle/ru"),
+        (None, None, None),  # nothing asked for: the engine's default
+    ],
+)
+def test_resolve_voice(wanted: str | None, language: str | None, expected: str | None) -> None:
+    assert resolve_voice(wanted, language) == expected
+
+
+def test_resolve_voice_falls_back_to_a_regional_variety() -> None:
+    chosen = resolve_voice(None, "pt")
+    assert chosen is not None
+    voice = next(voice for voice in list_voices() if voice.id == chosen)
+    assert any(language.startswith("pt") for language in voice.languages)
+
+
+def test_resolve_voice_rejects_a_language_nobody_speaks() -> None:
+    with pytest.raises(NoVoiceForLanguage, match="no installed voice speaks 'xx'") as raised:
+        resolve_voice(None, "xx")
+    assert raised.value.status == 2
+    assert "masseur voices" in str(raised.value)
+
+
+# --------------------------------------------------------------------------- estimate
+
+
+def test_estimate_grows_with_text_and_shrinks_with_rate() -> None:
+    short, long = "Relax.", SENTENCE
+    assert estimate_speech_ms(short, 150) < estimate_speech_ms(long, 150)
+    assert estimate_speech_ms(long, 200) < estimate_speech_ms(long, 150)
+    assert estimate_speech_ms("", 150) == 0
+    # Numbers are said as words.
+    assert estimate_speech_ms("Rest for 20 seconds.", 150) == pytest.approx(
+        estimate_speech_ms("Rest for twenty seconds.", 150), rel=0.01
+    )
+
+
+# --------------------------------------------------------------------------- fake synthesizer
+
+
+def test_fake_synthesizer_writes_a_quiet_tone_of_the_estimated_length(tmp_path: Path) -> None:
+    fake = FakeSynthesizer(tmp_path)
+    settings = VoiceSettings(rate=180)
+
+    path = fake.synthesize(SENTENCE, settings)
+
+    assert wav_frames(path) == round(estimate_speech_ms(SENTENCE, 180) * 22050 / 1000)
+    assert 0 < peak(path) <= FakeSynthesizer.AMPLITUDE
+    assert fake.calls == [(SENTENCE, settings)]
+
+
+def test_fake_synthesizer_can_be_too_slow(tmp_path: Path) -> None:
+    fake = FakeSynthesizer(tmp_path, delay_s=0.3)
+    started = time.monotonic()
+    with pytest.raises(SpeechTimeout):
+        fake.synthesize("Late.", VoiceSettings(), timeout=0.05)
+    assert time.monotonic() - started < 0.25
+
+
+# --------------------------------------------------------------------------- prefetcher
+
+ITEMS = [(f"Step {number}.", VoiceSettings()) for number in range(1, 6)]
+
+
+def test_prefetcher_makes_the_sentences_in_order_ahead_of_need(tmp_path: Path) -> None:
+    fake = FakeSynthesizer(tmp_path, delay_s=0.02)
+    with Prefetcher(fake, ITEMS) as prefetcher:
+        paths = [prefetcher.get(text, settings, timeout=2.0) for text, settings in ITEMS]
+
+    assert all(path is not None and wav_frames(path) for path in paths)
+    assert paths == [fake.synthesize(text, settings) for text, settings in ITEMS]
+    assert fake.calls[: len(ITEMS)] == ITEMS
+
+
+def test_prefetcher_gives_none_when_a_sentence_is_not_ready_in_time(tmp_path: Path) -> None:
+    fake = FakeSynthesizer(tmp_path, delay_s=0.4)
+    with Prefetcher(fake, ITEMS) as prefetcher:
+        started = time.monotonic()
+        assert prefetcher.get(*ITEMS[0], timeout=0.05) is None
+        assert time.monotonic() - started < 0.2
+        assert prefetcher.get(*ITEMS[0], timeout=2.0) is not None  # it did come, later
+
+
+def test_prefetcher_moves_a_sentence_asked_for_early_to_the_front(tmp_path: Path) -> None:
+    fake = FakeSynthesizer(tmp_path, delay_s=0.1)
+    with Prefetcher(fake, ITEMS) as prefetcher:
+        last = ITEMS[-1]
+        assert prefetcher.get(*last, timeout=1.0) is not None
+        assert fake.calls.index(last) <= 1  # at most the sentence already in hand came first
+        extra = ("Not in the plan.", VoiceSettings())
+        assert prefetcher.get(*extra, timeout=1.0) is not None
+
+
+class FailingSynthesizer:
+    """Speech that cannot work: every call raises the given error."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.calls = 0
+
+    def synthesize(self, text: str, settings: VoiceSettings, timeout: float | None = None) -> Path:
+        self.calls += 1
+        raise self.error
+
+    def close(self) -> None:
+        pass
+
+
+def test_prefetcher_stops_at_once_when_speech_is_unavailable() -> None:
+    failing = FailingSynthesizer(SpeechUnavailable("no espeak-ng"))
+    with Prefetcher(failing, ITEMS) as prefetcher:
+        assert prefetcher.get(*ITEMS[0], timeout=2.0) is None
+        started = time.monotonic()
+        assert prefetcher.get(*ITEMS[3], timeout=2.0) is None
+        assert time.monotonic() - started < 0.1
+        assert isinstance(prefetcher.unavailable, SpeechUnavailable)
+    assert failing.calls == 1
+
+
+def test_prefetcher_skips_a_failed_sentence_and_goes_on() -> None:
+    failing = FailingSynthesizer(SpeechFailed("engine error"))
+    with Prefetcher(failing, ITEMS[:2]) as prefetcher:
+        assert prefetcher.get(*ITEMS[0], timeout=2.0) is None
+        assert prefetcher.get(*ITEMS[1], timeout=2.0) is None
+    assert failing.calls == 2
+    assert [text for text, _ in prefetcher.errors] == [ITEMS[0][0], ITEMS[1][0]]
+
+
+def test_prefetcher_with_the_real_engine(synthesizer: Pyttsx3Synthesizer) -> None:
+    texts = ["Sit down comfortably.", "Take off your socks.", "Теперь начнём."]
+    items = [(text, VoiceSettings(voice="ru" if text[0] == "Т" else None)) for text in texts]
+    with Prefetcher(synthesizer, items) as prefetcher:
+        paths = [prefetcher.get(text, settings, timeout=10.0) for text, settings in items]
+    assert all(path is not None and peak(path) > 5000 for path in paths)
