@@ -86,7 +86,8 @@ def open_player(options: SessionOptions, warnings: Warnings) -> tuple[Player, bo
     except AudioUnavailable as error:
         if options.require_audio:
             raise
-        warnings.once("audio", f"{error.message}; going on with text on screen only")
+        reason = error.message.split(";")[0]  # drop advice meant for a hard failure
+        warnings.once("audio", f"{reason}; going on with text on screen only")
         return NullPlayer(), False
     return player, True
 
