@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import wave
 from collections.abc import Iterator
@@ -199,6 +200,31 @@ def test_a_damaged_cache_entry_is_made_again(synthesizer: Pyttsx3Synthesizer) ->
     assert not [leftover for leftover in path.parent.iterdir() if leftover.suffix == ".part"]
 
 
+def test_half_written_files_left_by_a_killed_process_are_swept(tmp_path: Path) -> None:
+    cache = tmp_path / "speech"
+    cache.mkdir()
+    old, recent = cache / ".abc.old.part", cache / ".abc.recent.part"
+    old.write_bytes(b"RIFF")
+    recent.write_bytes(b"RIFF")  # could belong to another process synthesizing right now
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+
+    with Pyttsx3Synthesizer(cache_dir=cache) as synthesizer:
+        synthesizer.synthesize("Sweep.", VoiceSettings())
+    assert not old.exists()
+    assert recent.exists()
+
+
+def test_an_unwritable_cache_is_a_speech_failure_not_a_crash(tmp_path: Path) -> None:
+    in_the_way = tmp_path / "speech"
+    in_the_way.write_text("a file where the cache folder should be")
+    with (
+        Pyttsx3Synthesizer(cache_dir=in_the_way) as synthesizer,
+        pytest.raises(SpeechFailed, match="cannot write to the speech cache"),
+    ):
+        synthesizer.synthesize("Nowhere to go.", VoiceSettings())
+
+
 def test_the_cache_key_changes_with_the_engine(
     synthesizer: Pyttsx3Synthesizer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -220,6 +246,40 @@ def test_a_killed_worker_is_replaced_on_the_next_sentence(
     path = synthesizer.synthesize("Second, after the engine died.", VoiceSettings())
     assert peak(path) > 5000
     assert synthesizer.worker_starts == 2
+
+
+def test_two_threads_can_share_one_synthesizer(synthesizer: Pyttsx3Synthesizer) -> None:
+    # A session's prefetching thread and its main thread both call synthesize().
+    results: dict[str, Path] = {}
+
+    def say(prefix: str) -> None:
+        for number in range(5):
+            text = f"{prefix} sentence number {number}, said with care."
+            results[text] = synthesizer.synthesize(text, VoiceSettings(), timeout=20)
+
+    threads = [threading.Thread(target=say, args=(name,)) for name in ("First", "Second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(set(results.values())) == 10
+    for text, path in results.items():
+        estimate = estimate_speech_ms(text, 150)
+        assert abs(length_ms(path) - estimate) <= 0.25 * estimate, text
+
+
+def test_close_stops_the_engine_processes(synthesizer: Pyttsx3Synthesizer) -> None:
+    synthesizer.synthesize("English.", VoiceSettings())
+    synthesizer.synthesize("Русский.", VoiceSettings(voice="ru"))
+    processes = [worker.process for worker in synthesizer._workers.values()]
+    assert len(processes) == 2
+
+    synthesizer.close()
+    assert all(process.poll() is not None for process in processes)
+    assert synthesizer.synthesize("English.", VoiceSettings()).exists()  # cached: still fine
+    with pytest.raises(SpeechFailed, match="closed"):
+        synthesizer.synthesize("Something new.", VoiceSettings())
 
 
 def test_empty_text_and_impossible_rates_are_bad_input(

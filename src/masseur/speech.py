@@ -59,6 +59,7 @@ _LIBRARY_NAMES = (
 WORKER_SCRIPT = Path(__file__).with_name("_speech_worker.py")
 WORKER_START_TIMEOUT_S = 10.0
 MAX_WORKERS = 2  # one per voice; a session normally uses one
+LEFTOVER_AGE_S = 3600.0  # a .part file this old belongs to no running synthesis
 
 
 class SpeechUnavailable(MasseurError):
@@ -692,6 +693,7 @@ class Pyttsx3Synthesizer:
         self._spare: _Worker | None = None  # started to list voices, not yet given a voice
         self._engine_lock = threading.Lock()
         self._closed = False
+        self._swept = False
 
     # -- public
 
@@ -810,21 +812,49 @@ class Pyttsx3Synthesizer:
             if wav_frames(target) is not None:  # made by another thread while we waited
                 self.cache_hits += 1
                 return target
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(
-                dir=target.parent, prefix=f".{target.stem[:16]}.", suffix=".part"
-            )
-            os.close(handle)
             try:
-                self._synthesize_into(Path(temporary), text, voice_id, rate, deadline)
-                if wav_frames(Path(temporary)) is None:
+                temporary = self._new_part_file(target)
+            except OSError as error:
+                raise SpeechFailed(
+                    f"cannot write to the speech cache {target.parent}: {error.strerror or error}"
+                ) from None
+            try:
+                self._synthesize_into(temporary, text, voice_id, rate, deadline)
+                if wav_frames(temporary) is None:
                     raise SpeechFailed(f"the speech engine wrote an empty file for {_quote(text)}")
-                os.replace(temporary, target)
+                try:
+                    os.replace(temporary, target)
+                except OSError as error:
+                    raise SpeechFailed(
+                        f"cannot write to the speech cache {target.parent}: "
+                        f"{error.strerror or error}"
+                    ) from None
             finally:
-                with contextlib.suppress(FileNotFoundError):
+                with contextlib.suppress(OSError):
                     os.unlink(temporary)
             self.synthesized += 1
             return target
+
+    def _new_part_file(self, target: Path) -> Path:
+        """An empty file beside ``target`` for the worker to write (then renamed into place)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not self._swept:
+            self._sweep_leftovers(target.parent)
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.stem[:16]}.", suffix=".part"
+        )
+        os.close(handle)
+        return Path(temporary)
+
+    def _sweep_leftovers(self, folder: Path) -> None:
+        """Remove half-written files that a killed process left behind."""
+        self._swept = True
+        stale_before = time.time() - LEFTOVER_AGE_S
+        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.endswith(".part") and entry.stat().st_mtime < stale_before:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
 
     def _worker_for(self, voice_id: str, deadline: float) -> _Worker:
         worker = self._workers.get(voice_id)
