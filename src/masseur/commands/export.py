@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -157,7 +157,7 @@ def command(
     timeline = with_chime_durations(timeline, export.chime_lengths(timeline))
 
     if fmt in ("txt", "md", "json"):
-        with _terminate_as_interrupt():
+        with _interrupt_between_steps():
             export.write_text(
                 export.render_text(fmt, timeline, loaded), target, force=force, stream=sys.stdout
             )
@@ -168,14 +168,17 @@ def command(
     settings = VoiceSettings(
         voice=resolve_voice(voice or loaded.voice.voice, loaded.language), rate=words_per_minute
     )
-    synthesizer = Pyttsx3Synthesizer()
-    with _terminate_as_interrupt(), _progress_bar() as progress:
+    with (
+        Pyttsx3Synthesizer() as synthesizer,
+        _interrupt_between_steps() as check_interrupt,
+        _progress_bar(check_interrupt) as progress,
+    ):
         clips = export.synthesize_speech(timeline, synthesizer, settings, progress=progress)
         if fmt in ("srt", "vtt"):
-            lengths = export.speech_lengths(clips)
+            timings = export.speech_timings(clips)
             renderer = export.render_srt if fmt == "srt" else export.render_vtt
-            text = renderer(timeline, lengths)
-            overlaps = export.find_overlaps(timeline, lengths)
+            text = renderer(timeline, timings)
+            overlaps = export.find_overlaps(timeline, timings)
             export.write_text(text, target, force=force, stream=sys.stdout)
         else:
             assert target is not None
@@ -197,7 +200,7 @@ def command(
                 )
 
             export.write_atomically(target, write, force=force)
-            overlaps = export.find_overlaps(timeline, export.speech_lengths(clips))
+            overlaps = export.find_overlaps(timeline, export.speech_timings(clips))
     warning = export.describe_overlaps(overlaps)
     if warning:
         click.echo(f"masseur: {warning}", err=True)
@@ -224,28 +227,46 @@ def _choose_format(format_name: str | None, output: str | None) -> str:
 
 
 @contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C, so that a killed export still removes its temporary file."""
+def _interrupt_between_steps() -> Iterator[Callable[[], None]]:
+    """Turn Ctrl-C and SIGTERM into KeyboardInterrupt only where the yielded check is called.
 
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+    The export calls the check between sentences and between blocks of audio, so an
+    interruption never lands inside a file library's constructor (which would leave a
+    half-made object to complain at exit); the temporary file is then removed as usual.
+    A second signal interrupts at once.
+    """
+    received: list[int] = []
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        if received:
+            raise KeyboardInterrupt
+        received.append(signum)
+
+    def check() -> None:
+        if received:
+            raise KeyboardInterrupt
 
     try:
-        previous: Any = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread (e.g. some test runners): nothing to restore
-        yield
+        previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread (some test runners): leave signals alone
+        yield check
         return
     try:
-        yield
+        yield check  # a signal that comes after the last check finds the work done
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextmanager
-def _progress_bar() -> Iterator[ProgressCallback | None]:
-    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+def _progress_bar(check_interrupt: Callable[[], None]) -> Iterator[ProgressCallback]:
+    """Progress on stderr when it is a terminal (nothing otherwise); checks for interrupts."""
     if not sys.stderr.isatty():
-        yield None
+
+        def quiet(stage: str, done: int, total: int) -> None:
+            check_interrupt()
+
+        yield quiet
         return
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
@@ -262,6 +283,7 @@ def _progress_bar() -> Iterator[ProgressCallback | None]:
         tasks: dict[str, TaskID] = {}
 
         def report(stage: str, done: int, total: int) -> None:
+            check_interrupt()
             if stage not in tasks:
                 tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
             bar.update(tasks[stage], completed=done, total=total)

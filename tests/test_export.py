@@ -1,0 +1,581 @@
+# Golden files live in tests/golden/. After a deliberate change to an export format (or to the
+# timeline, the phrases or a built-in routine), rewrite them with
+#
+#     MASSEUR_UPDATE_GOLDEN=1 python -m pytest tests/test_export.py -q
+#
+# and read `git diff tests/golden` before committing. The srt and vtt goldens come from the real
+# espeak-ng voice: two syntheses into fresh caches gave identical lengths on this machine kind.
+"""masseur export: text renderings against golden files, and real audio exports (real espeak-ng,
+real chimes) checked sample by sample against the timeline they were rendered from."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import wave
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from masseur import export
+from masseur.audio import Sound, load_chime
+from masseur.cli import main
+from masseur.errors import MasseurError
+from masseur.library import load
+from masseur.speech import FakeSynthesizer, VoiceSettings, wav_frames, write_wav
+from masseur.timeline import EventKind, Timeline, TimelineOptions, build_timeline
+
+from audio_capture import non_silent_spans
+
+TESTS = Path(__file__).resolve().parent
+GOLDEN = TESTS / "golden"
+SHORT_ROUTINE = TESTS / "data" / "short-routine.yaml"
+UPDATE_GOLDEN = os.environ.get("MASSEUR_UPDATE_GOLDEN") == "1"
+GOLDEN_ROUTINES = ("foot-classic", "toes")
+RATE = 22050
+DEFAULT_CHIME_VOLUME = 0.8
+
+Samples = npt.NDArray[np.int32]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def export_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One fresh masseur home for the module: a cold speech cache that the tests then share."""
+    home = tmp_path_factory.mktemp("export-home")
+    with pytest.MonkeyPatch.context() as patch:
+        for variable, folder in (
+            ("MASSEUR_DATA_DIR", "data"),
+            ("MASSEUR_ROUTINES_DIR", "data/routines"),
+            ("MASSEUR_CONFIG_DIR", "config"),
+            ("MASSEUR_CACHE_DIR", "cache"),
+        ):
+            patch.setenv(variable, str(home / folder))
+        yield home
+
+
+def run_cli(args: list[str]) -> int:
+    """Run ``masseur ARGS`` in this process and return its exit status."""
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    code = exited.value.code
+    return code if isinstance(code, int) else 1
+
+
+def cli_output(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    status = run_cli(args)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE_GOLDEN:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+        return
+    assert path.exists(), f"no golden file {path}; make it with MASSEUR_UPDATE_GOLDEN=1"
+    expected = path.read_text(encoding="utf-8")
+    assert text == expected, f"{name} differs from its golden file (see the top of this file)"
+
+
+def read_wav(path: Path) -> Samples:
+    with wave.open(str(path), "rb") as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, RATE)
+        data = wav.readframes(wav.getnframes())
+    return np.frombuffer(data, dtype="<i2").astype(np.int32)
+
+
+def scaled(samples: Samples, volume: float) -> Samples:
+    result: Samples = np.rint(samples * volume).astype(np.int32)
+    return result
+
+
+def clip_samples(sound: Sound) -> Samples:
+    return np.frombuffer(sound.pcm, dtype="<i2").astype(np.int32)
+
+
+def frame(ms: int) -> int:
+    return round(ms * RATE / 1000)
+
+
+@dataclass(frozen=True)
+class Cue:
+    start_ms: int
+    end_ms: int
+    text: str
+
+
+def parse_subtitles(text: str) -> list[Cue]:
+    pattern = re.compile(
+        r"(\d\d):(\d\d):(\d\d)[,.](\d{3}) --> (\d\d):(\d\d):(\d\d)[,.](\d{3})\n(.+?)(?:\n\n|\n?$)",
+        re.S,
+    )
+    cues = []
+    for match in pattern.finditer(text):
+        h1, m1, s1, ms1, h2, m2, s2, ms2 = (int(part) for part in match.groups()[:8])
+        cues.append(
+            Cue(
+                ((h1 * 60 + m1) * 60 + s1) * 1000 + ms1,
+                ((h2 * 60 + m2) * 60 + s2) * 1000 + ms2,
+                " ".join(match.group(9).split()),
+            )
+        )
+    return cues
+
+
+def short_timeline(*, chimes: bool = True) -> Timeline:
+    """The timeline `masseur export` renders for the short routine with default options."""
+    _, routine = load(str(SHORT_ROUTINE))
+    return build_timeline(routine, TimelineOptions(rate=routine.voice.rate or 150, chimes=chimes))
+
+
+# --------------------------------------------------------------------------- golden files
+
+
+@pytest.mark.parametrize("fmt", ["txt", "md", "json", "srt", "vtt"])
+@pytest.mark.parametrize("routine_name", GOLDEN_ROUTINES)
+def test_text_export_matches_golden(
+    routine_name: str, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = cli_output(["export", routine_name, "--format", fmt, "-o", "-"], capsys)
+    assert status == 0, err
+    assert "warning" not in err
+    check_golden(f"{routine_name}.{fmt}", out)
+
+
+def test_json_has_the_documented_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = cli_output(["export", str(SHORT_ROUTINE), "-f", "json"], capsys)
+    assert status == 0
+    document = json.loads(out)
+    assert document["format_version"] == 1
+    assert set(document) == {"format_version", "routine", "rate", "totals", "segments", "events"}
+    assert document["routine"]["name"] == "short-routine"
+    assert document["rate"] == 170
+    events, segments, totals = document["events"], document["segments"], document["totals"]
+    assert {tuple(sorted(event)) for event in events} == {
+        ("end_ms", "index", "kind", "segment", "sound", "start_ms", "text")
+    }
+    assert [event["start_ms"] for event in events] == sorted(e["start_ms"] for e in events)
+    assert [event["index"] for event in events] == list(range(len(events)))
+    assert events[-1]["kind"] == "end" and events[-1]["start_ms"] == totals["total_ms"]
+    chimes = [event for event in events if event["kind"] == "chime"]
+    assert [chime["sound"] for chime in chimes] == ["step", "side", "phase", "end"]
+    for chime in chimes:  # a chime's end is its real length
+        length = round(load_chime(chime["sound"]).duration_ms)
+        assert chime["end_ms"] - chime["start_ms"] == length
+    # Two sides of "Rub the sole", then "Stroke up": timed parts follow each other exactly.
+    assert [(s["step"], s["side"]) for s in segments] == [
+        ("Rub the sole", "left"),
+        ("Rub the sole", "right"),
+        ("Stroke up", None),
+    ]
+    for before, after in itertools.pairwise(segments):
+        assert before["end_ms"] == after["start_ms"]
+    assert totals["steps_ms"] == 7000 + 7000 + 4000
+    assert totals["spoken_events"] == sum(1 for e in events if e["kind"] not in ("chime", "end"))
+
+
+# --------------------------------------------------------------------------- a real audio export
+
+
+@dataclass(frozen=True)
+class AudioExport:
+    wav: Samples
+    srt: list[Cue]
+    timeline: Timeline
+
+
+def _export_audio(folder: Path, *extra: str) -> AudioExport:
+    folder.mkdir(parents=True, exist_ok=True)
+    wav_path, srt_path = folder / "session.wav", folder / "session.srt"
+    assert run_cli(["export", str(SHORT_ROUTINE), "-o", str(wav_path), *extra]) == 0
+    assert run_cli(["export", str(SHORT_ROUTINE), "-o", str(srt_path), *extra]) == 0
+    timeline = short_timeline(chimes="--no-chimes" not in extra)
+    return AudioExport(
+        read_wav(wav_path), parse_subtitles(srt_path.read_text(encoding="utf-8")), timeline
+    )
+
+
+@pytest.fixture(scope="module")
+def with_chimes(tmp_path_factory: pytest.TempPathFactory) -> AudioExport:
+    return _export_audio(tmp_path_factory.mktemp("with-chimes"))
+
+
+@pytest.fixture(scope="module")
+def speech_only(tmp_path_factory: pytest.TempPathFactory) -> AudioExport:
+    return _export_audio(tmp_path_factory.mktemp("speech-only"), "--no-chimes")
+
+
+def test_wav_lasts_exactly_as_long_as_the_timeline(with_chimes: AudioExport) -> None:
+    timeline = with_chimes.timeline
+    assert 25_000 < timeline.total_ms < 40_000  # the short routine is about half a minute
+    assert len(with_chimes.wav) == frame(timeline.total_ms)
+    assert abs(len(with_chimes.wav) / RATE * 1000 - timeline.total_ms) <= 1000 / RATE
+
+
+def test_each_chime_starts_at_its_scheduled_sample(with_chimes: AudioExport) -> None:
+    wav, timeline = with_chimes.wav, with_chimes.timeline
+    spans = non_silent_spans(Sound(wav.astype("<i2").tobytes(), RATE))
+    onsets = [start for start, _ in spans]
+    chimes = [event for event in timeline.events if event.kind == EventKind.CHIME]
+    assert len(chimes) == 4
+    for event in chimes:
+        # Found by listening: an RMS onset within one 2 ms analysis window of the schedule.
+        nearest = min(onsets, key=lambda onset: abs(onset - event.at_ms))
+        assert abs(nearest - event.at_ms) <= 3, (event.sound, nearest, event.at_ms)
+        # And exactly: the chime's samples (at the default chime volume) begin at
+        # round(at_ms * rate / 1000), up to where the step's speech joins in.
+        chime = scaled(clip_samples(load_chime(event.sound or "")), DEFAULT_CHIME_VOLUME)
+        start = frame(event.at_ms)
+        alone = min(len(chime), frame(800))  # the speech starts 800 ms after the chime
+        assert np.array_equal(wav[start : start + alone], chime[:alone]), event.sound
+        assert not wav[start - frame(100) : start].any()  # silence just before it
+
+
+def _sounding_intervals(export_: AudioExport) -> list[tuple[int, int]]:
+    """Where the timeline says something is heard, in frames: sentences and chimes."""
+    intervals = [(frame(cue.start_ms), frame(cue.end_ms)) for cue in export_.srt]
+    for event in export_.timeline.events:
+        if event.kind == EventKind.CHIME:
+            length = load_chime(event.sound or "").frames
+            intervals.append((frame(event.at_ms), frame(event.at_ms) + length))
+    return intervals
+
+
+@pytest.mark.parametrize("which", ["with_chimes", "speech_only"])
+def test_speech_is_where_the_timeline_says_and_silence_elsewhere(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    export_: AudioExport = request.getfixturevalue(which)
+    wav, timeline = export_.wav, export_.timeline
+    spoken = timeline.spoken()
+    subtitles = " ".join(cue.text for cue in export_.srt)
+    assert subtitles == " ".join(" ".join(event.text.split()) for event in spoken)
+    for cue in export_.srt:
+        first = wav[frame(cue.start_ms) : frame(cue.start_ms) + frame(300)]
+        assert np.sqrt(np.mean(first.astype(float) ** 2)) > 300, cue.text  # speech is there
+    heard = np.zeros(len(wav), dtype=bool)
+    for start, end in _sounding_intervals(export_):
+        heard[start:end] = True
+    outside = np.abs(wav[~heard])
+    assert outside.max(initial=0) < export.HEARD_THRESHOLD  # nothing outside: silence
+    assert heard.mean() < 0.8  # and there is real silence between the sounds
+
+
+def test_each_sentence_is_the_synthesized_speech_at_its_event_time(
+    speech_only: AudioExport,
+) -> None:
+    wav, timeline = speech_only.wav, speech_only.timeline
+    _, routine = load(str(SHORT_ROUTINE))
+    from masseur.speech import Pyttsx3Synthesizer, resolve_voice
+
+    settings = VoiceSettings(resolve_voice(None, routine.language), timeline.rate)
+    with Pyttsx3Synthesizer() as synthesizer:  # cache hits: the export made them
+        for event in timeline.spoken():
+            clip = clip_samples(Sound.from_wav(synthesizer.synthesize(event.text, settings)))
+            start = frame(event.at_ms)
+            end = min(start + len(clip), len(wav))
+            assert np.array_equal(wav[start:end], clip[: end - start]), event.text
+
+
+def test_srt_cues_match_the_speech_heard_in_the_audio(speech_only: AudioExport) -> None:
+    wav, cues = speech_only.wav, speech_only.srt
+    spans = non_silent_spans(Sound(wav.astype("<i2").tobytes(), RATE))
+    events = speech_only.timeline.spoken()
+    # Every event's first cue starts at the event's time; its other sentences follow.
+    starts = [cue.start_ms for cue in cues]
+    assert all(event.at_ms in starts for event in events)
+    assert len(cues) > len(events)  # the longer texts are split into sentences
+    total_ms = speech_only.timeline.total_ms
+    errors = []
+    for position, cue in enumerate(cues):
+        following = cues[position + 1].start_ms if position + 1 < len(cues) else total_ms
+        inside = [span for span in spans if cue.start_ms - 50 <= span[0] < cue.end_ms]
+        assert inside, cue.text
+        onset, heard_until = inside[0][0], inside[-1][1]
+        assert abs(onset - cue.start_ms) <= 50, (cue.text, onset, cue.start_ms)
+        assert abs(heard_until - cue.end_ms) <= 50, (cue.text, heard_until, cue.end_ms)
+        # Between this cue and the next, nothing is heard.
+        assert not [span for span in spans if cue.end_ms + 50 <= span[0] < following - 50]
+        errors.append((onset - cue.start_ms, heard_until - cue.end_ms))
+    print("srt cue vs audio (start, end) differences in ms:", errors)
+
+
+OVERLAPPING_ROUTINE = """\
+name: overlapping
+title: Overlap
+description: A cue that comes while the step is still being spoken.
+steps:
+  - say: >-
+      Rest the foot across your knee and rub the whole sole briskly with the heel of your hand.
+    duration: 8s
+    cues:
+      - at: 1s
+        say: Keep going.
+"""
+
+
+def test_speech_that_runs_long_stays_in_place_mixed_with_one_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    routine_path = tmp_path / "overlapping.yaml"
+    routine_path.write_text(OVERLAPPING_ROUTINE, encoding="utf-8")
+    out = tmp_path / "overlap.wav"
+    status, _, err = cli_output(
+        ["export", str(routine_path), "--no-chimes", "--volume", "0.5", "-o", str(out)], capsys
+    )
+    assert status == 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "warning" in lines[0] and "overlap" in lines[0], err
+
+    _, routine = load(str(routine_path))
+    timeline = build_timeline(routine, TimelineOptions(rate=150, chimes=False))
+    from masseur.speech import Pyttsx3Synthesizer, resolve_voice
+
+    settings = VoiceSettings(resolve_voice(None, "en"), 150)
+    expected = np.zeros(frame(timeline.total_ms), dtype=np.int32)
+    placed = {}
+    with Pyttsx3Synthesizer() as synthesizer:  # cache hits: the export made them
+        for event in timeline.spoken():
+            path = synthesizer.synthesize(event.text, settings)
+            clip = scaled(clip_samples(Sound.from_wav(path)), 0.5)
+            start = frame(event.at_ms)
+            clip = clip[: len(expected) - start]
+            expected[start : start + len(clip)] += clip
+            placed[event.kind] = (start, start + len(clip))
+    step, cue = placed[EventKind.STEP], placed[EventKind.CUE]
+    assert step[0] < cue[0] < cue[1] < step[1]  # the cue is said while the step still is
+    assert np.array_equal(read_wav(out), np.clip(expected, -32768, 32767))
+
+
+class LoudSynthesizer:
+    """Full-scale square waves as long as the text has letters: sums that must clip."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def synthesize(self, text: str, settings: object, timeout: float | None = None) -> Path:
+        path = self.folder / f"{abs(hash(text))}.wav"
+        frames = frame(100 * len(text))
+        square = np.where((np.arange(frames) // 50) % 2 == 0, 30000, -30000).astype("<i2")
+        write_wav(path, square.tobytes())
+        return path
+
+
+def _bursts(*parts_ms: int) -> npt.NDArray[np.int16]:
+    """Alternating sound and silence of the given lengths (sound first)."""
+    pieces = []
+    for position, length in enumerate(parts_ms):
+        frames = frame(length)
+        level = 8000 if position % 2 == 0 else 0
+        pieces.append(np.full(frames, level, dtype=np.int16))
+    return np.concatenate(pieces)
+
+
+def test_sentences_are_found_at_the_long_pauses() -> None:
+    # Sound 1 s, a comma pause of 200 ms, sound, a sentence pause of 400 ms, sound, silence.
+    samples = _bursts(1000, 200, 500, 400, 700, 300)
+    timing = export.measure_speech(samples, RATE, sentences=2)
+    assert timing.heard_ms == 2800
+    assert timing.sentences == ((0, 1700), (2100, 2800))
+    # Four sentences but only two pauses: no sentence times are guessed.
+    assert export.measure_speech(samples, RATE, sentences=4).sentences == ()
+    # Pauses of much the same length cannot tell a sentence from a clause.
+    even = _bursts(500, 300, 500, 330, 500)
+    assert export.measure_speech(even, RATE, sentences=2).sentences == ()
+
+
+def test_overlapping_loud_sounds_are_summed_and_clipped(tmp_path: Path) -> None:
+    _, routine = load(str(SHORT_ROUTINE))
+    timeline = build_timeline(routine, TimelineOptions(rate=170, chimes=False))
+    out = tmp_path / "loud.wav"
+    report = export.render_audio(
+        timeline, routine, out, "wav", LoudSynthesizer(tmp_path), VoiceSettings(None, 170)
+    )
+    wav = read_wav(out)
+    assert report.overlaps  # 100 ms per letter: every sentence runs into the next
+    assert wav.max() == 32767 and wav.min() == -32768  # 30000 + 30000 clipped, not wrapped
+    assert len(wav) == frame(timeline.total_ms)
+
+
+# --------------------------------------------------------------------------- files and options
+
+
+def test_existing_file_is_kept_without_force_and_replaced_with_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "guide.md"
+    target.write_text("my own notes\n", encoding="utf-8")
+    status, _out, err = cli_output(["export", "toes", "-o", str(target)], capsys)
+    assert status == 2
+    assert err == f"masseur: {target} exists; use --force to overwrite\n"
+    assert target.read_text(encoding="utf-8") == "my own notes\n"
+    status, _, err = cli_output(["export", "toes", "-o", str(target), "--force"], capsys)
+    assert status == 0, err
+    assert target.read_text(encoding="utf-8").startswith("# Toe by toe\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["guide.md"]
+
+
+def test_failed_audio_export_leaves_no_file(tmp_path: Path) -> None:
+    timeline = short_timeline()
+    _, routine = load(str(SHORT_ROUTINE))
+    target = tmp_path / "session.wav"
+    target.write_bytes(b"the previous export")
+    blocks = []
+
+    def fail_midway(stage: str, done: int, total: int) -> None:
+        if stage == "audio":
+            blocks.append(done)
+            if len(blocks) == 5:
+                raise OSError(28, "No space left on device")
+
+    synthesizer = FakeSynthesizer(tmp_path / "speech")
+    (tmp_path / "speech").mkdir()
+
+    def write(path: Path) -> None:
+        export.render_audio(
+            timeline,
+            routine,
+            path,
+            "wav",
+            synthesizer,
+            VoiceSettings(None, 170),
+            progress=fail_midway,
+        )
+
+    with pytest.raises(MasseurError, match="No space left on device"):
+        export.write_atomically(target, write, force=True)
+    assert len(blocks) == 5
+    assert target.read_bytes() == b"the previous export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["session.wav", "speech"]
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_export_leaves_no_file(tmp_path: Path, how: signal.Signals) -> None:
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    command = [sys.executable, "-m", "masseur", "export", "foot-self-massage", "--minutes", "120"]
+    process = subprocess.Popen(
+        [*command, "-o", str(out_dir / "long.wav")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not any(out_dir.iterdir()):  # wait until the temporary file is being written
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+    process.send_signal(how)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert err.strip().endswith("interrupted")
+    assert list(out_dir.iterdir()) == []
+
+
+def test_text_goes_to_stdout_and_files_alike(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, to_stdout, _ = cli_output(["export", "toes", "-f", "txt", "-o", "-"], capsys)
+    _, no_output_option, _ = cli_output(["export", "toes", "-f", "txt"], capsys)
+    assert run_cli(["export", "toes", "-o", str(tmp_path / "toes.txt")]) == 0
+    capsys.readouterr()
+    assert to_stdout == no_output_option == (tmp_path / "toes.txt").read_text(encoding="utf-8")
+    assert to_stdout.startswith("Toe by toe (toes)\n")
+
+
+@pytest.mark.parametrize(
+    ("file_name", "fmt"),
+    [("a.txt", "txt"), ("b.MD", "md"), ("c.json", "json"), ("d.srt", "srt"), ("e.vtt", "vtt")],
+)
+def test_format_comes_from_the_extension(
+    tmp_path: Path, file_name: str, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(["export", str(SHORT_ROUTINE), "-o", str(tmp_path / file_name)]) == 0
+    _, explicit, _ = cli_output(["export", str(SHORT_ROUTINE), "--format", fmt], capsys)
+    assert (tmp_path / file_name).read_text(encoding="utf-8") == explicit
+
+
+@pytest.mark.parametrize("fmt", ["flac", "ogg", "mp3"])
+def test_compressed_audio_formats(tmp_path: Path, fmt: str, with_chimes: AudioExport) -> None:
+    import soundfile
+
+    if fmt not in export.available_audio_formats():
+        pytest.skip(f"libsndfile here cannot write {fmt}")
+    out = tmp_path / f"session.{fmt}"
+    assert run_cli(["export", str(SHORT_ROUTINE), "-o", str(out)]) == 0
+    data, rate = soundfile.read(str(out), dtype="int16")
+    assert rate == RATE and data.ndim == 1
+    expected = with_chimes.wav
+    if fmt == "flac":  # lossless: the very same samples as the wav
+        assert np.array_equal(data.astype(np.int32), expected)
+    else:  # lossy codecs pad a little at the ends
+        assert abs(len(data) - len(expected)) < RATE // 10
+
+
+def test_exports_are_deterministic(tmp_path: Path) -> None:
+    for fmt in ("wav", "txt", "md", "json", "srt", "vtt"):
+        first, second = tmp_path / f"1.{fmt}", tmp_path / f"2.{fmt}"
+        options = ["--minutes", "1", "--countdown", "--halfway", "--rate", "190"]
+        assert run_cli(["export", str(SHORT_ROUTINE), *options, "-o", str(first)]) == 0
+        assert run_cli(["export", str(SHORT_ROUTINE), *options, "-o", str(second)]) == 0
+        assert first.read_bytes() == second.read_bytes(), fmt
+
+
+def test_options_shape_the_timeline(capsys: pytest.CaptureFixture[str]) -> None:
+    _, plain, _ = cli_output(["export", str(SHORT_ROUTINE), "-f", "json"], capsys)
+    _, stretched, _ = cli_output(
+        ["export", str(SHORT_ROUTINE), "-f", "json", "--minutes", "1.5", "--no-chimes"], capsys
+    )
+    assert json.loads(plain)["totals"]["total_ms"] < 60_000
+    assert json.loads(stretched)["totals"]["total_ms"] == 90_000
+    assert not any(e["kind"] == "chime" for e in json.loads(stretched)["events"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["toes", "--format", "docx"], "unknown export format 'docx'"),
+        (["no-such-routine", "-f", "txt"], "no routine named 'no-such-routine'"),
+        (["toes", "--minutes", "1", "-f", "txt"], "cannot fit into 1 minutes"),
+        (["toes", "-o", "toes.docx"], "cannot tell the format from 'toes.docx'"),
+        (["toes", "-f", "wav", "-o", "-"], "wav audio cannot go to standard output"),
+        (["toes", "--minutes", "0", "-f", "txt"], "--minutes must be more than 0"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = cli_output(["export", *args], capsys)
+    assert status == 2
+    assert out == ""
+    assert err.count("\n") == 1 and message in err, err
+
+
+def test_help_documents_json_and_lists_audio_formats(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = cli_output(["export", "--help"], capsys)
+    assert status == 0
+    assert '"format_version": 1' in out
+    available = ", ".join(export.available_audio_formats())
+    assert f"Audio formats available here: {available}." in " ".join(out.split())
+
+
+def test_each_distinct_sentence_is_synthesized_once_and_measured(tmp_path: Path) -> None:
+    timeline = short_timeline()
+    synthesizer = FakeSynthesizer(tmp_path)
+    clips = export.synthesize_speech(timeline, synthesizer, VoiceSettings(None, 170))
+    assert len(synthesizer.calls) == len({e.text for e in timeline.spoken()})
+    for clip in clips.values():
+        assert wav_frames(clip.path) == clip.frames
+        assert abs(clip.heard_ms - clip.length_ms) <= 1  # a fake tone is heard to its end
+        assert clip.timing.sentences == ()  # and has no pauses to split sentences at
