@@ -56,7 +56,6 @@ class Engine:
     def __init__(self) -> None:
         import pyttsx3
 
-        self.pyttsx3_version = _package_version("pyttsx3")
         self.engine = pyttsx3.init("espeak")
         from pyttsx3.drivers import _espeak
 
@@ -142,7 +141,9 @@ class Engine:
         self.finished.clear()
         # One save_to_file per runAndWait: with several, only the last file is written.
         engine.save_to_file(text, path)
-        engine.runAndWait()  # returns before espeak has finished; the event tells us when
+        # runAndWait has been seen to return before the file was written (when the previous
+        # utterance's callback had not quite finished); the event is the signal to trust.
+        engine.runAndWait()
         if not self.finished.wait(limit):
             # The parent gives up on us at about the same moment; do not linger as an orphan.
             os._exit(4)
@@ -151,15 +152,6 @@ class Engine:
         _wait_until(lambda: not self.espeak.IsPlaying(), SETTLE_LIMIT_S)
         with wave.open(path, "rb") as written:
             return written.getnframes()
-
-
-def _package_version(name: str) -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def _one_line(error: BaseException) -> str:
@@ -211,7 +203,6 @@ def start_engine(replies: IO[str]) -> Engine | None:
         {
             "event": "ready",
             "espeak": engine.espeak_version,
-            "pyttsx3": engine.pyttsx3_version,
             "default_voice": engine.default_voice,
             "pid": os.getpid(),
         },

@@ -194,14 +194,6 @@ def engine_identity() -> _EngineIdentity:
         return _identity
 
 
-def _forget_identity() -> None:
-    global _identity, _catalog
-    with _identity_lock:
-        _identity = None
-    with _catalog_lock:
-        _catalog = None
-
-
 # --------------------------------------------------------------------------- the worker process
 
 
@@ -241,7 +233,7 @@ class _Worker:
         threading.Thread(
             target=self._drain_stderr, args=(self.process.stderr,), daemon=True
         ).start()
-        self.started_at = time.monotonic()
+        self.exit_detail = ""
         try:
             hello = self.receive(deadline)
         except _Expired:
@@ -249,8 +241,10 @@ class _Worker:
             raise
         except SpeechFailed as error:
             # espeak-ng exits the process when its data is missing or damaged.
+            detail = self.exit_detail or error.message
             raise SpeechUnavailable(
-                f"the speech engine did not start ({error.message}); {INSTALL_ESPEAK}"
+                f"speech needs espeak-ng, which is missing or broken (the engine {detail}); "
+                f"{INSTALL_ESPEAK}"
             ) from None
         if hello.get("event") == "unavailable":
             self.kill()
@@ -279,8 +273,8 @@ class _Worker:
             status = self.process.returncode
         time.sleep(0.01)  # let the stderr reader catch the last line
         last = next((line for line in reversed(self.stderr_tail) if line.strip()), "")
-        detail = f"exit status {status}" + (f": {_one_line(last)}" if last else "")
-        return SpeechFailed(f"the speech engine stopped ({detail})")
+        self.exit_detail = f"exited with status {status}" + (f": {_one_line(last)}" if last else "")
+        return SpeechFailed(f"the speech engine stopped: it {self.exit_detail}")
 
     def send(self, message: dict[str, Any], deadline: float) -> None:
         data = (json.dumps(message, ensure_ascii=False) + "\n").encode("utf-8")
@@ -295,7 +289,7 @@ class _Worker:
                 written = os.write(self._stdin_fd, data)
             except BlockingIOError:
                 continue
-            except (BrokenPipeError, OSError):
+            except OSError:  # a broken pipe: the worker is gone
                 raise self._died() from None
             data = data[written:]
 
@@ -657,8 +651,9 @@ def _check_request(text: str, settings: VoiceSettings) -> None:
 
 
 def default_timeout_s(text: str, rate: int) -> float:
-    """Time allowed when the caller gives none: ample for a worker start and the synthesis
-    (espeak makes speech about 50 times faster than it plays), yet finite."""
+    """Time allowed when the caller gives none: ample for a worker start (~0.15 s) and the
+    synthesis (a running worker makes speech a few hundred times faster than it plays),
+    yet finite."""
     return 10.0 + estimate_speech_ms(text, rate) / 1000 * 0.25
 
 
@@ -731,8 +726,8 @@ class Pyttsx3Synthesizer:
     def close(self) -> None:
         """Stop the engine processes. Cached sentences can still be fetched afterwards.
 
-        Does not wait for a sentence another thread is making: its worker is killed and
-        that thread gets SpeechFailed.
+        Waits at most a second for a sentence another thread is making; after that its
+        worker is killed and that thread gets SpeechFailed.
         """
         self._closed = True
         locked = self._engine_lock.acquire(timeout=1.0)
