@@ -1095,4 +1095,6 @@ __all__ = [
     "estimate_speech_ms",
     "list_voices",
     "resolve_voice",
+    "wav_frames",
+    "write_wav",
 ]
