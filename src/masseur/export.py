@@ -60,10 +60,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import re
 import tempfile
 import textwrap
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
@@ -557,23 +559,59 @@ def _measure_file(path: Path, text: str) -> tuple[int, int, SpeechTiming]:
 
 def synthesize_speech(
     timeline: Timeline,
-    synthesizer: Synthesizer,
+    synthesizer: Synthesizer | Sequence[Synthesizer],
     settings: Any,
     *,
     progress: ProgressCallback | None = None,
 ) -> dict[str, SpeechClip]:
-    """Synthesize (or fetch from the cache) every distinct text of the timeline, and measure it."""
+    """Synthesize (or fetch from the cache) every distinct text of the timeline, and measure it.
+
+    Given several synthesizers (each with its own engine process), texts are made on all of
+    them at once: with espeak-ng that is nearly twice as fast on two cores.
+    """
+    engines = list(synthesizer) if isinstance(synthesizer, Sequence) else [synthesizer]
     texts = list(dict.fromkeys(event.text for event in timeline.spoken()))
     clips: dict[str, SpeechClip] = {}
-    for done, text in enumerate(texts):
+
+    def report(done: int) -> None:
         if progress is not None:
             progress("speech", done, len(texts))
-        path = synthesizer.synthesize(text, settings)
-        frames, rate, timing = _measure_file(path, text)
-        clips[text] = SpeechClip(text, path, frames, rate, timing)
-    if progress is not None:
-        progress("speech", len(texts), len(texts))
+
+    report(0)
+    if len(engines) == 1 or len(texts) < 2:
+        for done, text in enumerate(texts, start=1):
+            clips[text] = _make_clip(engines[0], text, settings)
+            report(done)
+        return clips
+
+    idle: queue.SimpleQueue[Synthesizer] = queue.SimpleQueue()
+    for engine in engines:
+        idle.put(engine)
+
+    def make(text: str) -> SpeechClip:
+        engine = idle.get()
+        try:
+            return _make_clip(engine, text, settings)
+        finally:
+            idle.put(engine)
+
+    executor = ThreadPoolExecutor(max_workers=len(engines), thread_name_prefix="speech")
+    try:
+        futures = [executor.submit(make, text) for text in texts]
+        for done, (text, future) in enumerate(zip(texts, futures, strict=True), start=1):
+            clips[text] = future.result()
+            report(done)
+    finally:
+        # On an error or an interruption, start nothing new; at most the sentences being
+        # made finish.
+        executor.shutdown(wait=True, cancel_futures=True)
     return clips
+
+
+def _make_clip(synthesizer: Synthesizer, text: str, settings: Any) -> SpeechClip:
+    path = synthesizer.synthesize(text, settings)
+    frames, rate, timing = _measure_file(path, text)
+    return SpeechClip(text, path, frames, rate, timing)
 
 
 def speech_timings(clips: Mapping[str, SpeechClip]) -> dict[str, SpeechTiming]:
@@ -681,7 +719,7 @@ class _SoundfileWriter:
 def _open_writer(path: Path, fmt: str, rate: int, title: str) -> _Writer:
     if fmt == "wav":
         return _WavWriter(path, rate)
-    if fmt not in available_audio_formats():
+    if fmt not in available_audio_formats():  # checked here too for callers of render_audio
         raise BadInput(
             f"{fmt} export is not available on this machine (it needs the soundfile package "
             f"with {fmt} support); available: {', '.join(available_audio_formats())}"
@@ -721,7 +759,7 @@ def render_audio(
     routine: Routine,
     out_path: Path,
     fmt: str,
-    synthesizer: Synthesizer,
+    synthesizer: Synthesizer | Sequence[Synthesizer],
     settings: Any,
     *,
     speech_volume: float = 1.0,

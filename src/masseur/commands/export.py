@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -133,7 +134,7 @@ def command(
             raise BadInput(
                 f"{fmt} audio cannot go to standard output; give a file, e.g. -o session.{fmt}"
             )
-        if fmt not in export.available_audio_formats():
+        if fmt != "wav" and fmt not in export.available_audio_formats():
             raise BadInput(
                 f"{fmt} export is not available on this machine; "
                 f"available audio formats: {', '.join(export.available_audio_formats())}"
@@ -163,17 +164,21 @@ def command(
             )
         return
 
-    from masseur.speech import Pyttsx3Synthesizer, VoiceSettings, resolve_voice
+    from masseur.speech import Pyttsx3Synthesizer, VoiceSettings
 
+    # The synthesizer finds the voice for an id or a language code itself (and says so in
+    # one line if there is none), on the worker it then synthesizes with.
     settings = VoiceSettings(
-        voice=resolve_voice(voice or loaded.voice.voice, loaded.language), rate=words_per_minute
+        voice=voice or loaded.voice.voice or loaded.language, rate=words_per_minute
     )
     with (
-        Pyttsx3Synthesizer() as synthesizer,
+        ExitStack() as stack,
         _interrupt_between_steps() as check_interrupt,
         _progress_bar(check_interrupt) as progress,
     ):
-        clips = export.synthesize_speech(timeline, synthesizer, settings, progress=progress)
+        # One engine per core: espeak-ng synthesizes on the calling engine's process only.
+        synthesizers = [stack.enter_context(Pyttsx3Synthesizer()) for _ in range(SPEECH_ENGINES)]
+        clips = export.synthesize_speech(timeline, synthesizers, settings, progress=progress)
         if fmt in ("srt", "vtt"):
             timings = export.speech_timings(clips)
             renderer = export.render_srt if fmt == "srt" else export.render_vtt
@@ -191,7 +196,7 @@ def command(
                     loaded,
                     path,
                     fmt,
-                    synthesizer,
+                    synthesizers,
                     settings,
                     speech_volume=1.0 if speech_volume is None else speech_volume,
                     chime_volume=DEFAULT_CHIME_VOLUME if chimes_volume is None else chimes_volume,
@@ -207,6 +212,7 @@ def command(
 
 
 DEFAULT_CHIME_VOLUME = 0.8
+SPEECH_ENGINES = max(1, min(2, os.cpu_count() or 1))
 
 
 def _choose_format(format_name: str | None, output: str | None) -> str:

@@ -1,0 +1,144 @@
+"""Measure `masseur export` to audio: speed against espeak-ng itself, and peak memory.
+
+    python benchmarks/bench_export.py [ROUTINE]      # default foot-self-massage, ~1 minute
+
+Reports, for the routine at its own rate and voice:
+- the wall time of a cold export to wav (a fresh MASSEUR_CACHE_DIR, so every sentence is
+  synthesized), of a warm one (every sentence cached), and of `espeak-ng -w` speaking the
+  same narration (each distinct text once, as the export synthesizes them) into one file in
+  one process: the speech engine's own speed. All include process start-up. The ratio
+  cold export / espeak-ng is the cost of everything the export adds (aim: under 1.3). For
+  comparison, also espeak-ng run once per text, which pays a process start per text.
+- the peak resident memory (max RSS from wait4) of the export process for the routine as
+  written and stretched to two hours with --minutes 120, and of a process that only
+  imports what the export imports. The block-by-block mixer should keep the first two
+  close together (aim: under 150 MB).
+
+Each export is a separate `python -m masseur export` process. Timings are the best of
+--repeats runs (default 3), all in one run of this script, since other work on the machine
+slows single runs unevenly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from collections.abc import Callable
+from pathlib import Path
+
+from masseur.library import load
+from masseur.speech import resolve_voice
+from masseur.timeline import DEFAULT_RATE, TimelineOptions, build_timeline
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """(wall seconds, peak RSS in MB) of one child process run to its end."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    errors = process.stderr.read() if process.stderr else ""
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}): {errors}")
+    return elapsed, usage.ru_maxrss // 1024  # ru_maxrss is in KiB on Linux
+
+
+def wav_seconds(path: Path) -> float:
+    with wave.open(str(path), "rb") as wav:
+        return wav.getnframes() / wav.getframerate()
+
+
+def best_of(repeats: int, measure: Callable[[int], tuple[float, int]]) -> tuple[float, int]:
+    """The fastest of ``repeats`` runs (the machine may be busy with other work) and the
+    largest peak RSS seen."""
+    runs = [measure(number) for number in range(repeats)]
+    return min(seconds for seconds, _ in runs), max(megabytes for _, megabytes in runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("routine", nargs="?", default="foot-self-massage")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each timing (best kept)")
+    args = parser.parse_args()
+
+    _, routine = load(args.routine)
+    rate = routine.voice.rate or DEFAULT_RATE
+    timeline = build_timeline(routine, TimelineOptions(rate=rate))
+    texts = list(dict.fromkeys(event.text for event in timeline.spoken()))
+    voice = resolve_voice(routine.voice.voice, routine.language) or routine.language
+    work = Path(tempfile.mkdtemp(prefix="masseur-bench-export-"))
+    try:
+        env = dict(os.environ, MASSEUR_CACHE_DIR=str(work / "cache"))
+        export = [sys.executable, "-m", "masseur", "export", args.routine, "--force"]
+        espeak = ["espeak-ng", "-v", voice, "-s", str(rate), "-w"]
+        print(
+            f"{args.routine}: {timeline.total_ms / 60000:.1f} min session, {len(texts)} distinct "
+            f"texts, {sum(len(t.split()) for t in texts)} words, voice {voice}, {rate} wpm; "
+            f"best of {args.repeats} runs"
+        )
+
+        narration = work / "narration.txt"
+        narration.write_text("\n\n".join(texts) + "\n", encoding="utf-8")
+        espeak_s, _ = best_of(
+            args.repeats,
+            lambda _: run_measured([*espeak, str(work / "espeak.wav"), "-f", str(narration)], env),
+        )
+        print(
+            f"espeak-ng -w, whole narration:  {espeak_s:6.2f} s "
+            f"({wav_seconds(work / 'espeak.wav'):.0f} s of speech)"
+        )
+
+        def espeak_per_text(_: int) -> tuple[float, int]:
+            start = time.perf_counter()
+            for number, text in enumerate(texts):
+                subprocess.run([*espeak, str(work / f"{number}.wav"), text], check=True)
+            return time.perf_counter() - start, 0
+
+        per_text_s, _ = best_of(args.repeats, espeak_per_text)
+        print(f"espeak-ng -w, one run per text: {per_text_s:6.2f} s")
+
+        def cold_export(number: int) -> tuple[float, int]:
+            cold_env = dict(env, MASSEUR_CACHE_DIR=str(work / f"cold-cache-{number}"))
+            return run_measured([*export, "-o", str(work / "cold.wav")], cold_env)
+
+        cold_s, cold_mb = best_of(args.repeats, cold_export)
+        print(
+            f"export to wav, cold cache:      {cold_s:6.2f} s  ratio {cold_s / espeak_s:.2f}x "
+            f"(to one run per text: {cold_s / per_text_s:.2f}x)"
+        )
+        run_measured([*export, "-o", str(work / "warm.wav")], env)  # fills the cache
+        warm_s, warm_mb = best_of(
+            args.repeats, lambda _: run_measured([*export, "-o", str(work / "warm.wav")], env)
+        )
+        print(f"export to wav, warm cache:      {warm_s:6.2f} s  ratio {warm_s / espeak_s:.2f}x")
+
+        long_s, long_mb = run_measured(
+            [*export, "--minutes", "120", "-o", str(work / "long.wav")], env
+        )
+        baseline_s, baseline_mb = run_measured(
+            [sys.executable, "-c", "import masseur.commands.export, masseur.export, numpy"], env
+        )
+        print(
+            f"peak RSS, {wav_seconds(work / 'warm.wav') / 60:5.1f} min export:   {warm_mb:4d} MB "
+            f"(cold {cold_mb} MB)"
+        )
+        print(
+            f"peak RSS, {wav_seconds(work / 'long.wav') / 60:5.1f} min export:   {long_mb:4d} MB "
+            f"({long_s:.2f} s, {(work / 'long.wav').stat().st_size / 1e6:.0f} MB file)"
+        )
+        print(f"peak RSS, imports only:         {baseline_mb:4d} MB ({baseline_s:.2f} s)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
