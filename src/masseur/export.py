@@ -60,12 +60,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import queue
 import re
 import tempfile
 import textwrap
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
@@ -559,52 +557,25 @@ def _measure_file(path: Path, text: str) -> tuple[int, int, SpeechTiming]:
 
 def synthesize_speech(
     timeline: Timeline,
-    synthesizer: Synthesizer | Sequence[Synthesizer],
+    synthesizer: Synthesizer,
     settings: Any,
     *,
     progress: ProgressCallback | None = None,
 ) -> dict[str, SpeechClip]:
     """Synthesize (or fetch from the cache) every distinct text of the timeline, and measure it.
 
-    Given several synthesizers (each with its own engine process), texts are made on all of
-    them at once: with espeak-ng that is nearly twice as fast on two cores.
+    One engine, in timeline order. espeak-ng's output for a text depends a little (tens of
+    ms) on what the same engine said before, and two engines working at once sometimes gave
+    different lengths from run to run; one engine in a fixed order repeats exactly.
     """
-    engines = list(synthesizer) if isinstance(synthesizer, Sequence) else [synthesizer]
     texts = list(dict.fromkeys(event.text for event in timeline.spoken()))
     clips: dict[str, SpeechClip] = {}
-
-    def report(done: int) -> None:
+    for done, text in enumerate(texts):
         if progress is not None:
             progress("speech", done, len(texts))
-
-    report(0)
-    if len(engines) == 1 or len(texts) < 2:
-        for done, text in enumerate(texts, start=1):
-            clips[text] = _make_clip(engines[0], text, settings)
-            report(done)
-        return clips
-
-    idle: queue.SimpleQueue[Synthesizer] = queue.SimpleQueue()
-    for engine in engines:
-        idle.put(engine)
-
-    def make(text: str) -> SpeechClip:
-        engine = idle.get()
-        try:
-            return _make_clip(engine, text, settings)
-        finally:
-            idle.put(engine)
-
-    executor = ThreadPoolExecutor(max_workers=len(engines), thread_name_prefix="speech")
-    try:
-        futures = [executor.submit(make, text) for text in texts]
-        for done, (text, future) in enumerate(zip(texts, futures, strict=True), start=1):
-            clips[text] = future.result()
-            report(done)
-    finally:
-        # On an error or an interruption, start nothing new; at most the sentences being
-        # made finish.
-        executor.shutdown(wait=True, cancel_futures=True)
+        clips[text] = _make_clip(synthesizer, text, settings)
+    if progress is not None:
+        progress("speech", len(texts), len(texts))
     return clips
 
 
@@ -759,7 +730,7 @@ def render_audio(
     routine: Routine,
     out_path: Path,
     fmt: str,
-    synthesizer: Synthesizer | Sequence[Synthesizer],
+    synthesizer: Synthesizer,
     settings: Any,
     *,
     speech_volume: float = 1.0,

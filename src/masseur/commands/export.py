@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -172,13 +171,11 @@ def command(
         voice=voice or loaded.voice.voice or loaded.language, rate=words_per_minute
     )
     with (
-        ExitStack() as stack,
+        Pyttsx3Synthesizer() as synthesizer,
         _interrupt_between_steps() as check_interrupt,
         _progress_bar(check_interrupt) as progress,
     ):
-        # One engine per core: espeak-ng synthesizes on the calling engine's process only.
-        synthesizers = [stack.enter_context(Pyttsx3Synthesizer()) for _ in range(SPEECH_ENGINES)]
-        clips = export.synthesize_speech(timeline, synthesizers, settings, progress=progress)
+        clips = export.synthesize_speech(timeline, synthesizer, settings, progress=progress)
         if fmt in ("srt", "vtt"):
             timings = export.speech_timings(clips)
             renderer = export.render_srt if fmt == "srt" else export.render_vtt
@@ -196,7 +193,7 @@ def command(
                     loaded,
                     path,
                     fmt,
-                    synthesizers,
+                    synthesizer,
                     settings,
                     speech_volume=1.0 if speech_volume is None else speech_volume,
                     chime_volume=DEFAULT_CHIME_VOLUME if chimes_volume is None else chimes_volume,
@@ -212,7 +209,6 @@ def command(
 
 
 DEFAULT_CHIME_VOLUME = 0.8
-SPEECH_ENGINES = max(1, min(2, os.cpu_count() or 1))
 
 
 def _choose_format(format_name: str | None, output: str | None) -> str:
