@@ -17,7 +17,6 @@ capture itself has about 10 ms of jitter, so that is the floor of what can be se
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -28,10 +27,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from audio_capture import find_onsets, pulse_capture  # noqa: E402
-
 from masseur.routine import load_routine  # noqa: E402
+from masseur.speech import Pyttsx3Synthesizer, VoiceSettings, resolve_voice  # noqa: E402
 from masseur.timeline import EventKind, TimelineOptions, build_timeline  # noqa: E402
+
+from audio_capture import find_onsets, pulse_capture  # noqa: E402
 
 
 def write_routine(folder: Path, seconds: int) -> Path:
@@ -66,45 +66,81 @@ def main() -> None:
         "MASSEUR_DATA_DIR": str(work / "data"),
         "MASSEUR_CONFIG_DIR": str(work / "config"),
     }
-    command = [sys.executable, "-m", "masseur", "run", str(routine_path), "--yes", "--plain",
-               "--chime-volume", "1"]
-    timeline = build_timeline(load_routine(routine_path), TimelineOptions())
+    rate = 150
+    command = [
+        sys.executable,
+        "-m",
+        "masseur",
+        "run",
+        str(routine_path),
+        "--yes",
+        "--plain",
+        "--chime-volume",
+        "1",
+        "--rate",
+        str(rate),
+    ]
+    timeline = build_timeline(load_routine(routine_path), TimelineOptions(rate=rate))
 
-    # Warm the speech cache with an export of the same texts (no sound needed).
-    subprocess.run([sys.executable, "-m", "masseur", "export", str(routine_path), "-o",
-                    str(work / "warm.wav"), "--force"], check=True,
-                   env={**os.environ, **env_dirs}, capture_output=True)
+    # Warm the speech cache, as a second session of the same routine would find it.
+    voice = resolve_voice(None, "en")
+    with Pyttsx3Synthesizer(cache_dir=work / "cache" / "speech") as synthesizer:
+        for event in timeline.spoken():
+            synthesizer.synthesize(event.text, VoiceSettings(voice=voice, rate=rate))
 
+    # pip compiles a package to bytecode when it installs it; a machine that sets
+    # PYTHONDONTWRITEBYTECODE would otherwise recompile masseur on every start.
+    import compileall
+
+    import masseur
+
+    compileall.compile_dir(Path(masseur.__file__).parent, quiet=1)
+
+    print("speech cache files after warming:", len(list((work / "cache").rglob("*.wav"))))
     with pulse_capture() as capture:
         env = {**capture.env, **env_dirs}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         launched = capture.position_ms()
         started = time.monotonic()
-        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=timeline.total_ms / 1000 + 60)
+        subprocess.run(
+            command,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=timeline.total_ms / 1000 + 60,
+        )
         wall = time.monotonic() - started
     recording = capture.recording
+    print("speech cache files:", len(list((work / "cache").rglob("*.wav"))))
 
-    onsets = find_onsets(recording, threshold_db=-45, min_gap_ms=150)
-    first_audible = next(t for t in onsets if t >= launched) - launched
-    chime_times = [e.at_ms for e in timeline.events if e.kind is EventKind.CHIME]
-    speech_first = timeline.events[0].at_ms
-    # The first sound is the introduction; chimes are matched after aligning on the first.
-    later = [t for t in onsets if t >= launched]
-    origin = later[0] - speech_first
-    matched: list[float] = []
-    for planned in chime_times:
-        nearest = min(later, key=lambda t: abs(t - (origin + planned)))
-        matched.append(nearest)
-    # Align on the first chime, as the capture's own start offset is unknown.
-    shift = matched[0] - chime_times[0]
-    errors = [abs(actual - shift - planned) for actual, planned in zip(matched, chime_times,
-                                                                        strict=True)]
-    print(f"session: {timeline.total_ms / 1000:.1f} s planned, {wall:.1f} s wall, "
-          f"{len(chime_times)} chimes")
+    onsets = [
+        t - launched
+        for t in find_onsets(recording, threshold_db=-45, min_gap_ms=120)
+        if t >= launched
+    ]
+    first_audible = onsets[0]
+    chimes = [e.at_ms for e in timeline.events if e.kind is EventKind.CHIME]
+    # Align the schedule on the first chime, then match every chime to its nearest onset.
+    matched = []
+    for planned in chimes:
+        # The first guess counts from the introduction, the first sound (at 0 ms).
+        guess = planned + (matched[0] - chimes[0] if matched else first_audible)
+        matched.append(min(onsets, key=lambda t: abs(t - guess)))
+    errors = [
+        abs((actual - matched[0]) - (planned - chimes[0]))
+        for actual, planned in zip(matched, chimes, strict=True)
+    ]
+    print(
+        f"session: {timeline.total_ms / 1000:.1f} s planned, {wall:.1f} s wall, "
+        f"{len(chimes)} chimes"
+    )
     print(f"first audible sample after launch (warm cache): {first_audible:.0f} ms")
-    print(f"chime onset error: p50 {statistics.median(errors):.1f} ms, "
-          f"p99 {percentile(errors, 0.99):.1f} ms, max {max(errors):.1f} ms")
-    print(f"drift at the end (last chime): {errors[-1]:.1f} ms")
+    print(
+        f"chime onset error: p50 {statistics.median(errors):.1f} ms, "
+        f"p99 {percentile(errors, 0.99):.1f} ms, max {max(errors):.1f} ms"
+    )
+    print(f"drift at the end (last chime vs first): {errors[-1]:.1f} ms")
 
 
 if __name__ == "__main__":

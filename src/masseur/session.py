@@ -74,15 +74,48 @@ class PrefetchedSpeech:
         self.synthesizer.close()
 
 
-def open_player(options: SessionOptions, warnings: Warnings) -> tuple[Player, bool]:
+class PlayerProbe:
+    """Opens the sound device on a thread, so that it overlaps loading the routine.
+
+    Opening a device takes tens of milliseconds (about 70 ms through PulseAudio here);
+    doing it alongside the rest of start-up brings the first word that much sooner.
+    """
+
+    def __init__(self) -> None:
+        self._player: Player | None = None
+        self._error: MasseurError | None = None
+        self._thread = threading.Thread(target=self._probe, name="audio-probe", daemon=True)
+        self._thread.start()
+
+    def _probe(self) -> None:
+        from masseur.audio import SimpleaudioPlayer
+
+        try:
+            player = SimpleaudioPlayer()
+            player.probe()
+        except MasseurError as error:
+            self._error = error
+        else:
+            self._player = player
+
+    def result(self) -> Player:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._player is not None
+        return self._player
+
+
+def open_player(
+    options: SessionOptions, warnings: Warnings, probe: PlayerProbe | None = None
+) -> tuple[Player, bool]:
     """The real player, or a silent one (with a warning) when no sound can play."""
     if options.text_only:
         return NullPlayer(), False
-    from masseur.audio import AudioUnavailable, SimpleaudioPlayer
+    from masseur.audio import AudioUnavailable
 
     try:
-        player = SimpleaudioPlayer()
-        player.probe()
+        player = (probe or PlayerProbe()).result()
     except AudioUnavailable as error:
         if options.require_audio:
             raise
@@ -140,10 +173,11 @@ def run_session(
     stderr: IO[str],
     keyboard: bool,
     clock: Clock | None = None,
+    probe: PlayerProbe | None = None,
 ) -> SessionReport:
     """Run one session to its end (or until quit / Ctrl-C) and report what happened."""
     warnings = Warnings(stderr)
-    player, audible = open_player(options, warnings)
+    player, audible = open_player(options, warnings, probe)
     speech = open_speech(timeline, options, warnings)
     real_clock = clock or MonotonicClock()
 

@@ -11,6 +11,7 @@ from masseur.errors import BadInput, ExitStatus, MasseurError
 if TYPE_CHECKING:
     from masseur.routine import Routine
     from masseur.runner import SessionResult
+    from masseur.session import PlayerProbe
     from masseur.timeline import Timeline
 
 
@@ -213,6 +214,11 @@ def command(
     """
     from masseur.library import load
 
+    probe = None
+    if not (dry_run or text_only):
+        from masseur.session import PlayerProbe
+
+        probe = PlayerProbe()  # opens the sound device while the routine loads
     _entry, loaded = load(routine)
     values, _sources = settings_from(loaded, given)
     timeline = build(loaded, values, minutes)
@@ -223,7 +229,7 @@ def command(
         click.echo("Stopped before the session. Take care.", err=True)
         return
     voice = None if text_only else _choose_voice(values.get("voice"), loaded.language)
-    status = _run(loaded, timeline, values, voice, text_only, minutes)
+    status = _run(loaded, timeline, values, voice, text_only, minutes, probe)
     if status != ExitStatus.OK:
         raise click.exceptions.Exit(status)
 
@@ -246,9 +252,8 @@ def _run(
     voice: str | None,
     text_only: bool,
     minutes: float | None,
+    probe: PlayerProbe | None,
 ) -> ExitStatus:
-    from rich.console import Console
-
     from masseur.display import LiveDisplay, PlainDisplay
     from masseur.runner import Outcome
     from masseur.session import SessionOptions, run_session
@@ -265,7 +270,11 @@ def _run(
     )
     interactive = sys.stdin.isatty()
     live = stdout.isatty() and not values["plain"]
-    display: Any = LiveDisplay(Console()) if live else PlainDisplay(stdout)
+    display: Any = PlainDisplay(stdout)
+    if live:
+        from rich.console import Console  # only the live screen needs rich
+
+        display = LiveDisplay(Console())
     if live:
         display.__enter__()
     try:
@@ -277,6 +286,7 @@ def _run(
             stdout=stdout,
             stderr=stderr,
             keyboard=interactive,
+            probe=probe,
         )
     finally:
         if live:
