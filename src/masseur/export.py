@@ -63,7 +63,7 @@ import os
 import re
 import tempfile
 import textwrap
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
@@ -404,6 +404,8 @@ class Caption:
 
 SUBTITLE_LINE = 42  # characters per subtitle line, the usual broadcast limit
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?\u2026])\s+")
+# Marks inside a text after which a voice pauses (the text's last mark has no pause after it).
+_PAUSE_MARK = re.compile(r"([.!?\u2026]+|[,;:\u2013\u2014]|(?<=\s)-)(?=\s)")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -504,11 +506,15 @@ class SpeechClip:
         return round(self.frames * 1000 / self.rate)
 
 
-def measure_speech(samples: npt.NDArray[np.int16], rate: int, sentences: int) -> SpeechTiming:
-    """When speech is heard in ``samples``, and where each of its ``sentences`` lies.
+def measure_speech(samples: npt.NDArray[np.int16], rate: int, text: str) -> SpeechTiming:
+    """When the speech of ``text`` is heard in ``samples``, and where each sentence lies.
 
-    The sentences are told apart by the longest pauses: ``sentences - 1`` of them, which must
-    clearly outlast every other pause; otherwise no sentence times are given.
+    Sentences are told apart by the pauses the voice makes. First, every mark that makes a
+    pause (sentence ends, commas, colons, dashes) is matched in order with the same number of
+    longest pauses, if those clearly outlast all others; the sentence ends are then known even
+    where a colon pauses as long as a full stop. Failing that, the longest pauses are taken as
+    the sentence ends if there are just enough that clearly stand out. Otherwise no sentence
+    times are given.
     """
     import numpy as np
 
@@ -524,20 +530,34 @@ def measure_speech(samples: npt.NDArray[np.int16], rate: int, sentences: int) ->
         return -(-frame * 1000 // rate)
 
     heard = ms_ceil(int(loud[-1]) + 1)
-    if sentences < 2:
+    sentences = split_sentences(text)
+    if len(sentences) < 2:
         return SpeechTiming(heard)
-    steps = np.diff(loud)
+    steps = np.diff(loud)  # a step of n frames is a pause of n - 1 silent frames
     order = np.argsort(-steps, kind="stable")
-    if len(order) < sentences - 1:
-        return SpeechTiming(heard)
-    chosen = order[: sentences - 1]
-    shortest_chosen = int(steps[chosen].min())
-    longest_other = int(steps[order[sentences - 1]]) if len(order) >= sentences else 1
-    if shortest_chosen < rate // 10 or shortest_chosen < SENTENCE_PAUSE_RATIO * longest_other:
+
+    def longest_pauses(count: int) -> list[int] | None:
+        """The ``count`` longest pauses in time order, if they clearly outlast the rest."""
+        if count < 1 or len(order) < count:
+            return None
+        shortest = int(steps[order[count - 1]])
+        rest = int(steps[order[count]]) if len(order) > count else 1
+        if shortest < rate // 10 or shortest < SENTENCE_PAUSE_RATIO * rest:
+            return None
+        return sorted(int(index) for index in order[:count])
+
+    marks = [match.group(1) for match in _PAUSE_MARK.finditer(_one_line(text))]
+    ends: list[int] | None = None
+    pauses = longest_pauses(len(marks))
+    if pauses is not None:
+        ends = [pause for pause, mark in zip(pauses, marks, strict=True) if mark[0] in ".!?\u2026"]
+    if ends is None or len(ends) != len(sentences) - 1:
+        ends = longest_pauses(len(sentences) - 1)
+    if ends is None:
         return SpeechTiming(heard)
     bounds = []
     first = int(loud[0])
-    for gap in sorted(int(index) for index in chosen):
+    for gap in ends:
         bounds.append((ms_floor(first), ms_ceil(int(loud[gap]) + 1)))
         first = int(loud[gap + 1])
     bounds.append((ms_floor(first), heard))
@@ -552,7 +572,7 @@ def _measure_file(path: Path, text: str) -> tuple[int, int, SpeechTiming]:
 
     sound = Sound.from_wav(path)
     samples = np.frombuffer(sound.pcm, dtype="<i2")
-    return sound.frames, sound.rate, measure_speech(samples, sound.rate, len(split_sentences(text)))
+    return sound.frames, sound.rate, measure_speech(samples, sound.rate, text)
 
 
 def synthesize_speech(
@@ -590,6 +610,9 @@ def speech_timings(clips: Mapping[str, SpeechClip]) -> dict[str, SpeechTiming]:
     return {text: clip.timing for text, clip in clips.items()}
 
 
+OVERLAP_TOLERANCE_MS = 50
+
+
 @dataclass(frozen=True)
 class Overlap:
     """A sentence still heard when the next one (or the session's end) comes."""
@@ -600,14 +623,18 @@ class Overlap:
 
 
 def find_overlaps(timeline: Timeline, timings: Mapping[str, SpeechTiming]) -> list[Overlap]:
-    """Sentences whose real speech runs into the next spoken event or past the end."""
+    """Sentences whose real speech runs into the next spoken event or past the end.
+
+    Less than ``OVERLAP_TOLERANCE_MS`` does not count: the fading end of a word under the
+    first few milliseconds of the next sentence is not worth a warning.
+    """
     spoken = timeline.spoken()
     overlaps = []
     for position, event in enumerate(spoken):
         heard_end = event.at_ms + timings[event.text].heard_ms
         is_last = position + 1 == len(spoken)
         limit = timeline.total_ms if is_last else spoken[position + 1].at_ms
-        if heard_end > limit:
+        if heard_end - limit >= OVERLAP_TOLERANCE_MS:
             overlaps.append(Overlap(event, heard_end - limit, cut_at_end=is_last))
     return overlaps
 
@@ -858,13 +885,38 @@ def write_text(
     write_atomically(target, write, force=force)
 
 
+def session_timeline(
+    routine: Routine,
+    *,
+    rate: int | None = None,
+    minutes: float | None = None,
+    countdown: bool = False,
+    halfway: bool = False,
+    chimes: bool = True,
+) -> Timeline:
+    """The timeline an export renders: ``rate`` defaults to the routine's own, else 150, and
+    each chime event lasts as long as its sound."""
+    from masseur.timeline import (
+        DEFAULT_RATE,
+        TimelineOptions,
+        build_timeline,
+        with_chime_durations,
+    )
+
+    options = TimelineOptions(
+        rate=rate or routine.voice.rate or DEFAULT_RATE,
+        minutes=minutes,
+        countdown=countdown,
+        halfway=halfway,
+        chimes=chimes,
+    )
+    timeline = build_timeline(routine, options)
+    return with_chime_durations(timeline, chime_lengths(timeline))
+
+
 def chime_lengths(timeline: Timeline) -> dict[str, int]:
     """How long each chime used by the timeline lasts, in ms."""
     from masseur.audio import load_chime
 
     names = sorted({event.sound for event in timeline.events if event.sound})
     return {name: round(load_chime(name).duration_ms) for name in names}
-
-
-def spoken_texts(timeline: Timeline) -> Iterable[str]:
-    return (event.text for event in timeline.spoken())

@@ -124,7 +124,6 @@ def command(
     from masseur import export
     from masseur.errors import BadInput
     from masseur.library import load
-    from masseur.timeline import DEFAULT_RATE, TimelineOptions, build_timeline, with_chime_durations
 
     to_stdout = output is None or output == "-"
     fmt = _choose_format(format_name, output)
@@ -145,16 +144,15 @@ def command(
         raise BadInput(f"--minutes must be more than 0 and at most a day, got {minutes:g}")
 
     _entry, loaded = load(routine)
-    words_per_minute = rate or loaded.voice.rate or DEFAULT_RATE
-    options = TimelineOptions(
-        rate=words_per_minute,
+    timeline = export.session_timeline(
+        loaded,
+        rate=rate,
         minutes=minutes,
         countdown=countdown,
         halfway=halfway,
         chimes=not no_chimes,
     )
-    timeline = build_timeline(loaded, options)
-    timeline = with_chime_durations(timeline, export.chime_lengths(timeline))
+    words_per_minute = timeline.rate
 
     if fmt in ("txt", "md", "json"):
         with _interrupt_between_steps():
