@@ -26,6 +26,7 @@ class SessionOptions:
     chime_volume: float = 0.8
     require_audio: bool = False
     text_only: bool = False
+    no_voice: str | None = None  # why speech cannot be used (chimes and text go on)
 
 
 @dataclass
@@ -130,6 +131,9 @@ def open_speech(
 ) -> PrefetchedSpeech | None:
     if options.text_only:
         return None
+    if options.no_voice is not None:
+        warnings.once("speech", f"{options.no_voice}; going on without the voice")
+        return None
     try:
         return PrefetchedSpeech(timeline, options.voice, options.rate, options.volume)
     except MasseurError as error:
@@ -187,11 +191,15 @@ def run_session(
             stdout.flush()
 
     def missed(event: Event) -> None:
-        warnings.once(
-            "missed",
-            "the voice was not ready in time for a sentence; the session "
-            "goes on and shows it on screen",
-        )
+        gone = speech.prefetcher.unavailable if speech is not None else None
+        if gone is not None:
+            warnings.once("speech", f"{gone.message}; going on without the voice")
+        else:
+            warnings.once(
+                "missed",
+                "the voice was not ready in time for a sentence; the session "
+                "goes on and shows it on screen",
+            )
 
     runner = Runner(
         timeline,

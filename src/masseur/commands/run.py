@@ -228,21 +228,30 @@ def command(
     if not safety_screen(loaded, yes):
         click.echo("Stopped before the session. Take care.", err=True)
         return
-    voice = None if text_only else _choose_voice(values.get("voice"), loaded.language)
-    status = _run(loaded, timeline, values, voice, text_only, minutes, probe)
+    voice, no_voice = (None, None) if text_only else _choose_voice(values, loaded.language)
+    status = _run(loaded, timeline, values, voice, text_only, minutes, probe, no_voice)
     if status != ExitStatus.OK:
         raise click.exceptions.Exit(status)
 
 
-def _choose_voice(wanted: object, language: str) -> str | None:
+def _choose_voice(values: dict[str, Any], language: str) -> tuple[str | None, str | None]:
+    """The voice id for the session, or why there will be no voice.
+
+    No voice for the routine's language is bad input (exit 2): reading Russian with an
+    English voice helps nobody. A missing or broken speech engine is not: the session goes
+    on with text and chimes, unless sound is required.
+    """
+    from masseur.speech import NoVoiceForLanguage, resolve_voice
+
+    wanted = values.get("voice")
     try:
-        from masseur.speech import SpeechUnavailable, resolve_voice
-    except ImportError:  # pragma: no cover - part of the package
-        return None
-    try:
-        return resolve_voice(str(wanted) if wanted else None, language)
-    except SpeechUnavailable:
-        return None  # the session says so once and goes on text-only
+        return resolve_voice(str(wanted) if wanted else None, language), None
+    except NoVoiceForLanguage:
+        raise
+    except MasseurError as error:
+        if values.get("require_audio"):
+            raise
+        return None, error.message
 
 
 def _run(
@@ -253,6 +262,7 @@ def _run(
     text_only: bool,
     minutes: float | None,
     probe: PlayerProbe | None,
+    no_voice: str | None,
 ) -> ExitStatus:
     from masseur.display import LiveDisplay, PlainDisplay
     from masseur.runner import Outcome
@@ -267,6 +277,7 @@ def _run(
         chime_volume=float(values["chime_volume"]),
         require_audio=bool(values["require_audio"]),
         text_only=text_only,
+        no_voice=no_voice,
     )
     interactive = sys.stdin.isatty()
     live = stdout.isatty() and not values["plain"]
