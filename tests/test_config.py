@@ -119,7 +119,7 @@ def test_command_line_values_are_checked_and_unknown_names_are_a_programming_err
         ("rate = true\n", ":1:1:", "'rate' must be a whole number, got true or false"),
         ("chimes = 1\n", ":1:1:", "'chimes' must be a true or false, got 1"),
         ("\nvolume = 1.5\n", ":2:1:", "'volume' must be from 0 to 1, got 1.5"),
-        ("rate = 20\n", ":1:1:", "'rate' must be from 60 to 400, got 20"),
+        ("rate = 20\n", ":1:1:", "'rate' must be from 80 to 400, got 20"),
         ('voice = "  "\n', ":1:1:", "'voice' must not be empty"),
         ("[voice]\nid = 3\n", ":1:", "tables such as [voice] are not used"),
     ],

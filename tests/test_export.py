@@ -605,7 +605,7 @@ def test_options_shape_the_timeline(capsys: pytest.CaptureFixture[str]) -> None:
         (["toes", "--minutes", "1", "-f", "txt"], "cannot fit into 1 minutes"),
         (["toes", "-o", "toes.docx"], "cannot tell the format from 'toes.docx'"),
         (["toes", "-f", "wav", "-o", "-"], "wav audio cannot go to standard output"),
-        (["toes", "--minutes", "0", "-f", "txt"], "--minutes must be more than 0"),
+        (["toes", "--minutes", "0", "-f", "txt"], "Invalid value for '--minutes'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

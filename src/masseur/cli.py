@@ -36,6 +36,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def one_line_usage_error(error: click.UsageError) -> str:
+    """Click's usage errors in one line, with where to read more."""
+    where = error.ctx.command_path if error.ctx is not None else "masseur"
+    return f"{where}: {error.format_message()} (see `{where} --help`)"
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use."""
 
@@ -70,6 +76,9 @@ class LazyGroup(click.Group):
         except MasseurError as error:
             click.echo(str(error) if error.location else f"masseur: {error}", err=True)
             raise click.exceptions.Exit(error.status) from None
+        except click.UsageError as error:
+            click.echo(one_line_usage_error(error), err=True)
+            raise click.exceptions.Exit(ExitStatus.BAD_INPUT) from None
         except KeyboardInterrupt:
             click.echo("\nmasseur: interrupted", err=True)
             raise click.exceptions.Exit(ExitStatus.INTERRUPTED) from None
@@ -104,6 +113,9 @@ def main(argv: list[str] | None = None, **extra: Any) -> None:
         sys.exit(error.status)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
+    except click.UsageError as error:
+        click.echo(one_line_usage_error(error), err=True)
+        sys.exit(ExitStatus.BAD_INPUT)
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)

@@ -64,7 +64,7 @@ SETTINGS: dict[str, Setting] = {
             int,
             None,
             f"Words per minute (unset: routine's or {DEFAULT_RATE}).",
-            60,
+            80,  # espeak-ng does not go slower
             400,
         ),
         Setting("voice", str, None, "Voice id or language code, e.g. ru."),

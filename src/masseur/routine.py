@@ -120,7 +120,7 @@ class Phase(_Model):
 
 
 class Voice(_Model):
-    rate: int | None = Field(None, ge=60, le=400, description="Words per minute.")
+    rate: int | None = Field(None, ge=80, le=400, description="Words per minute.")
     voice: Text | None = Field(None, description="A voice id or a language code.")
     volume: float | None = Field(None, ge=0, le=1)
 

@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from masseur.commands.common import settings_from, timeline_options
+from masseur.completion import complete_routine
+
 if TYPE_CHECKING:
     from masseur.export import ProgressCallback
 
@@ -77,7 +80,7 @@ class _ExportCommand(click.Command):
         "  masseur export toes --format json -o -"
     ),
 )
-@click.argument("routine")
+@click.argument("routine", shell_complete=complete_routine)
 @click.option(
     "-f",
     "--format",
@@ -87,39 +90,14 @@ class _ExportCommand(click.Command):
 )
 @click.option("-o", "--output", metavar="FILE", help="Where to write; '-' for standard output.")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
-@click.option(
-    "--rate",
-    type=click.IntRange(60, 400),
-    help="Words per minute (default: the routine's own, else 150).",
-)
-@click.option("--voice", help="A voice id or a language code (default: the routine's).")
-@click.option("--minutes", type=float, help="Stretch or shrink the session to this length.")
-@click.option("--countdown", is_flag=True, help="Say how many seconds are left in long steps.")
-@click.option("--halfway", is_flag=True, help="Say when half of the session has passed.")
-@click.option("--no-chimes", is_flag=True, help="No chimes between steps.")
-@click.option(
-    "--chime-volume",
-    type=click.FloatRange(0, 1),
-    help="Chime volume, 0 to 1 (default: the routine's, else 0.8).",
-)
-@click.option(
-    "--volume",
-    type=click.FloatRange(0, 1),
-    help="Speech volume, 0 to 1 (default: the routine's, else 1).",
-)
+@timeline_options
 def command(
     routine: str,
     format_name: str | None,
     output: str | None,
     force: bool,
-    rate: int | None,
-    voice: str | None,
     minutes: float | None,
-    countdown: bool,
-    halfway: bool,
-    no_chimes: bool,
-    chime_volume: float | None,
-    volume: float | None,
+    **given: object,
 ) -> None:
     from masseur import export
     from masseur.errors import BadInput
@@ -140,17 +118,16 @@ def command(
     target = None if to_stdout else Path(output or "")
     if target is not None and target.exists() and not force:
         raise BadInput(f"{target} exists; use --force to overwrite")
-    if minutes is not None and not 0 < minutes <= 24 * 60:
-        raise BadInput(f"--minutes must be more than 0 and at most a day, got {minutes:g}")
 
     _entry, loaded = load(routine)
+    values, _sources = settings_from(loaded, dict(given))
     timeline = export.session_timeline(
         loaded,
-        rate=rate,
+        rate=int(values["rate"]),
         minutes=minutes,
-        countdown=countdown,
-        halfway=halfway,
-        chimes=not no_chimes,
+        countdown=bool(values["countdown"]),
+        halfway=bool(values["halfway"]),
+        chimes=bool(values["chimes"]),
     )
     words_per_minute = timeline.rate
 
@@ -165,9 +142,7 @@ def command(
 
     # The synthesizer finds the voice for an id or a language code itself (and says so in
     # one line if there is none), on the worker it then synthesizes with.
-    settings = VoiceSettings(
-        voice=voice or loaded.voice.voice or loaded.language, rate=words_per_minute
-    )
+    settings = VoiceSettings(voice=values["voice"] or loaded.language, rate=words_per_minute)
     with (
         Pyttsx3Synthesizer() as synthesizer,
         _interrupt_between_steps() as check_interrupt,
@@ -182,8 +157,8 @@ def command(
             export.write_text(text, target, force=force, stream=sys.stdout)
         else:
             assert target is not None
-            speech_volume = volume if volume is not None else loaded.voice.volume
-            chimes_volume = chime_volume if chime_volume is not None else loaded.chime_volume
+            speech_volume = float(values["volume"])
+            chimes_volume = float(values["chime_volume"])
 
             def write(path: Path) -> None:
                 export.render_audio(
@@ -193,8 +168,8 @@ def command(
                     fmt,
                     synthesizer,
                     settings,
-                    speech_volume=1.0 if speech_volume is None else speech_volume,
-                    chime_volume=DEFAULT_CHIME_VOLUME if chimes_volume is None else chimes_volume,
+                    speech_volume=speech_volume,
+                    chime_volume=chimes_volume,
                     clips=clips,
                     progress=progress,
                 )
@@ -204,9 +179,6 @@ def command(
     warning = export.describe_overlaps(overlaps)
     if warning:
         click.echo(f"masseur: {warning}", err=True)
-
-
-DEFAULT_CHIME_VOLUME = 0.8
 
 
 def _choose_format(format_name: str | None, output: str | None) -> str:
