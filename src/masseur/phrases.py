@@ -24,7 +24,7 @@ class Phrases:
         raise NotImplementedError
 
 
-_EN_ONES = [
+EN_ONES = [
     "zero",
     "one",
     "two",
@@ -46,7 +46,7 @@ _EN_ONES = [
     "eighteen",
     "nineteen",
 ]
-_EN_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty"]
+EN_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
 _RU_ONES_MASC = [
     "ноль",
@@ -77,9 +77,9 @@ def english_number(n: int) -> str:
     if not 0 <= n < 60:
         raise ValueError(f"number out of range: {n}")
     if n < 20:
-        return _EN_ONES[n]
+        return EN_ONES[n]
     tens, ones = divmod(n, 10)
-    return _EN_TENS[tens] + (f"-{_EN_ONES[ones]}" if ones else "")
+    return EN_TENS[tens] + (f"-{EN_ONES[ones]}" if ones else "")
 
 
 def russian_number(n: int, *, feminine: bool = False) -> str:

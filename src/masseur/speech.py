@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from masseur.errors import BadInput, MasseurError
+from masseur.phrases import EN_ONES, EN_TENS
 
 SAMPLE_RATE = 22050  # what pyttsx3's espeak driver writes: mono, 16-bit
 MIN_RATE = 80  # espeak-ng's slowest speed; it silently clamps anything below
@@ -566,44 +567,21 @@ _LETTER = re.compile(r"[^\W\d_]")
 _NUMBER = re.compile(r"\d+")
 _CLAUSE_PAUSE = re.compile(r"[,;:\u2013\u2014]|\s-\s")
 _SENTENCE_END = re.compile(r"[.!?\u2026]+(?=\s|$)")
-_ONES = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
 
 def _number_words(number: int) -> str:
     """English words for a number, as espeak reads it (close enough to count letters)."""
     if number < 20:
-        return _ONES[number]
+        return EN_ONES[number]
     if number < 100:
-        return _TENS[number // 10] + ("" if number % 10 == 0 else " " + _ONES[number % 10])
+        return EN_TENS[number // 10] + ("" if number % 10 == 0 else " " + EN_ONES[number % 10])
     if number < 1000:
         rest = "" if number % 100 == 0 else " and " + _number_words(number % 100)
-        return _ONES[number // 100] + " hundred" + rest
+        return EN_ONES[number // 100] + " hundred" + rest
     if number < 1_000_000:
         rest = "" if number % 1000 == 0 else " " + _number_words(number % 1000)
         return _number_words(number // 1000) + " thousand" + rest
-    return " ".join(_ONES[int(digit)] for digit in str(number))
+    return " ".join(EN_ONES[int(digit)] for digit in str(number))
 
 
 def speech_features(text: str) -> tuple[int, int, int]:
