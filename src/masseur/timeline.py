@@ -31,19 +31,11 @@ END_TAIL_MS = 500
 Estimator = Callable[[str, int, str], int]
 
 
-def rough_speech_ms(text: str, rate: int, language: str = "en") -> int:
-    """A quick estimate of how long ``text`` takes to say at ``rate`` words per minute."""
-    words = len(text.split())
-    sentences = max(1, sum(text.count(mark) for mark in ".!?"))
-    return round(words * 60_000 / rate * 1.1 + sentences * 300)
-
-
 def default_estimator(text: str, rate: int, language: str = "en") -> int:
-    try:
-        from masseur.speech import estimate_speech_ms
-    except ImportError:  # pragma: no cover - the speech module is part of the package
-        return rough_speech_ms(text, rate, language)
-    return int(estimate_speech_ms(text, rate, language))
+    """How long ``text`` takes to say; measured against espeak-ng (see masseur.speech)."""
+    from masseur.speech import estimate_speech_ms
+
+    return estimate_speech_ms(text, rate, language)
 
 
 class EventKind(enum.StrEnum):
@@ -118,13 +110,6 @@ class Timeline:
 
     def spoken(self) -> list[Event]:
         return [event for event in self.events if event.kind.spoken]
-
-    def segment_at(self, position_ms: int) -> int:
-        """Index of the segment running at ``position_ms`` (-1 in the intro, len after)."""
-        for segment in self.segments:
-            if position_ms < segment.end_ms:
-                return segment.index if position_ms >= segment.start_ms else segment.index - 1
-        return len(self.segments)
 
 
 @dataclass(frozen=True)
