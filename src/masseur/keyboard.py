@@ -12,7 +12,7 @@ import sys
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 from masseur.runner import Command
 
@@ -58,7 +58,7 @@ class KeyReader:
         self._stream = stream if stream is not None else sys.stdin
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._saved: list[object] | None = None
+        self._saved: list[Any] | None = None
 
     def __enter__(self) -> KeyReader:
         import termios
