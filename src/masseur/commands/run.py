@@ -51,7 +51,7 @@ def print_dry_run(timeline: Timeline) -> None:
 
 def safety_screen(routine: Routine, assume_yes: bool) -> bool:
     """Show the contraindications; True when the person chooses to go on."""
-    err = click.get_text_stream("stderr")
+    err = sys.stderr
     click.secho(f"\n{routine.title}", bold=True, file=err)
     if routine.contraindications:
         click.secho("Do not do this massage if any of these applies to you:", fg="yellow", file=err)
@@ -185,8 +185,8 @@ def _run(
     from masseur.runner import Outcome
     from masseur.session import SessionOptions, run_session
 
-    stdout = click.get_text_stream("stdout")
-    stderr = click.get_text_stream("stderr")
+    stdout = sys.stdout
+    stderr = sys.stderr
     options = SessionOptions(
         voice=voice,
         rate=int(values["rate"]),
