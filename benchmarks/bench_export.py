@@ -78,6 +78,12 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="masseur-bench-export-"))
     try:
         env = dict(os.environ, MASSEUR_CACHE_DIR=str(work / "cache"))
+        # pip compiles what it installs to bytecode; with PYTHONDONTWRITEBYTECODE set, every
+        # run here would recompile masseur and its libraries, which no installed copy does.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        subprocess.run(
+            [sys.executable, "-m", "masseur", "--version"], env=env, capture_output=True, check=True
+        )
         export = [sys.executable, "-m", "masseur", "export", args.routine, "--force"]
         espeak = ["espeak-ng", "-v", voice, "-s", str(rate), "-w"]
         print(
