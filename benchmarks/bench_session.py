@@ -100,6 +100,7 @@ def main() -> None:
     with pulse_capture() as capture:
         env = {**capture.env, **env_dirs}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
+        time.sleep(0.5)  # let the fresh recording settle: its size lags at first
         launched = capture.position_ms()
         started = time.monotonic()
         subprocess.run(

@@ -43,7 +43,12 @@ class Warnings:
 
 
 class PrefetchedSpeech:
-    """Speech for each event, synthesized ahead in timeline order by a background thread."""
+    """Speech for each event, made ready ahead of time in timeline order.
+
+    The prefetcher synthesizes (or finds in the cache) each sentence's WAV; a second thread
+    reads and scales each one into a Sound as soon as it exists, so that when a sentence
+    falls due, playing it costs nothing but the call to play.
+    """
 
     def __init__(self, timeline: Timeline, voice: str | None, rate: int, volume: float) -> None:
         from masseur.speech import Prefetcher, Pyttsx3Synthesizer, VoiceSettings
@@ -51,27 +56,47 @@ class PrefetchedSpeech:
         self.settings = VoiceSettings(voice=voice, rate=rate)
         self.volume = volume
         self.synthesizer = Pyttsx3Synthesizer()
-        texts = list(dict.fromkeys(event.text for event in timeline.spoken()))
-        self.prefetcher = Prefetcher(self.synthesizer, [(text, self.settings) for text in texts])
+        self.texts = list(dict.fromkeys(event.text for event in timeline.spoken()))
+        self.prefetcher = Prefetcher(
+            self.synthesizer, [(text, self.settings) for text in self.texts]
+        )
         self._sounds: dict[str, Sound] = {}
         self._lock = threading.Lock()
+        self._closed = threading.Event()
         self.prefetcher.start()
+        self._loader = threading.Thread(target=self._load_ahead, name="speech-load", daemon=True)
+        self._loader.start()
 
-    def get(self, event: Event) -> Sound | None:
+    def _load_ahead(self) -> None:
+        for text in self.texts:
+            while not self._closed.is_set() and self.prefetcher.unavailable is None:
+                if self._load(text, timeout=0.5) is not None or self._failed(text):
+                    break
+            if self._closed.is_set() or self.prefetcher.unavailable is not None:
+                return
+
+    def _failed(self, text: str) -> bool:
+        return any(failed == text for failed, _ in self.prefetcher.errors)
+
+    def _load(self, text: str, timeout: float) -> Sound | None:
         with self._lock:
-            cached = self._sounds.get(event.text)
-        if cached is not None:
-            return cached
-        path = self.prefetcher.get(event.text, self.settings, timeout=SPEECH_GRACE_S)
+            ready = self._sounds.get(text)
+        if ready is not None:
+            return ready
+        path = self.prefetcher.get(text, self.settings, timeout=timeout)
         if path is None:
             return None
         sound = Sound.from_wav(path).scaled(self.volume)
         with self._lock:
-            self._sounds[event.text] = sound
-        return sound
+            return self._sounds.setdefault(text, sound)
+
+    def get(self, event: Event) -> Sound | None:
+        return self._load(event.text, timeout=SPEECH_GRACE_S)
 
     def close(self) -> None:
+        self._closed.set()
         self.prefetcher.close()
+        self._loader.join(timeout=1.0)
         self.synthesizer.close()
 
 
@@ -144,19 +169,25 @@ def open_speech(
 
 
 def chime_loader(
-    volume: float, audible: bool, bell: Callable[[], None]
+    timeline: Timeline, volume: float, audible: bool, bell: Callable[[], None]
 ) -> Callable[[str], Sound | None]:
+    """Chimes for the runner, read and scaled before the session starts.
+
+    Reading and scaling a chime takes tens of milliseconds; done when the chime falls due,
+    it made that chime late by as much.
+    """
     from masseur.audio import load_chime
 
-    cache: dict[str, Sound] = {}
+    names = {event.sound for event in timeline.events if event.sound}
+    ready = {name: load_chime(name).scaled(volume) for name in names} if audible else {}
 
     def chime(name: str) -> Sound | None:
         if not audible:
             bell()  # no sound device: the terminal bell is the chime
             return None
-        if name not in cache:
-            cache[name] = load_chime(name).scaled(volume)
-        return cache[name]
+        if name not in ready:
+            ready[name] = load_chime(name).scaled(volume)
+        return ready[name]
 
     return chime
 
@@ -206,7 +237,7 @@ def run_session(
         clock=real_clock,
         player=player,
         speech=speech,
-        chimes=chime_loader(options.chime_volume, audible, bell),
+        chimes=chime_loader(timeline, options.chime_volume, audible, bell),
         display=display,
         on_missed_speech=missed,
     )
