@@ -65,7 +65,9 @@ def safety_screen(routine: Routine, assume_yes: bool) -> bool:
             file=err,
         )
     if routine.preparation:
-        click.echo("Have ready: " + "; ".join(routine.preparation), file=err)
+        click.echo("Have ready:", file=err)
+        for item in routine.preparation:
+            click.echo(f"  • {item}", file=err)
     if assume_yes:
         return True
     if not sys.stdin.isatty():
@@ -90,7 +92,7 @@ def print_summary(result: SessionResult, err: Any) -> None:
     }
     parts = [
         f"{words[result.outcome.value]} after {format_duration(result.elapsed_ms)}",
-        f"{result.segments_done} of {result.segments_total} steps done",
+        f"{result.segments_done} of {result.segments_total} timed parts done",
     ]
     if result.segments_skipped:
         parts.append(f"{result.segments_skipped} skipped")
