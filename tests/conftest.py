@@ -18,17 +18,22 @@ REPO = TESTS.parent
 sys.path.insert(0, str(TESTS))
 
 
+def home_env(home: Path) -> dict[str, str]:
+    """The environment variables that put every masseur user folder inside ``home``."""
+    return {
+        "MASSEUR_DATA_DIR": str(home / "data"),
+        "MASSEUR_ROUTINES_DIR": str(home / "data" / "routines"),
+        "MASSEUR_CONFIG_DIR": str(home / "config"),
+        "MASSEUR_CACHE_DIR": str(home / "cache"),
+    }
+
+
 @pytest.fixture
 def masseur_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point every masseur user folder into a fresh temporary home."""
     home = tmp_path / "home"
-    for variable, folder in (
-        ("MASSEUR_DATA_DIR", "data"),
-        ("MASSEUR_ROUTINES_DIR", "data/routines"),
-        ("MASSEUR_CONFIG_DIR", "config"),
-        ("MASSEUR_CACHE_DIR", "cache"),
-    ):
-        monkeypatch.setenv(variable, str(home / folder))
+    for variable, value in home_env(home).items():
+        monkeypatch.setenv(variable, value)
     return home
 
 

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from conftest import home_env
 from masseur import export
 from masseur.audio import Sound, load_chime
 from masseur.cli import main
@@ -54,13 +55,8 @@ def export_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One fresh masseur home for the module: a cold speech cache that the tests then share."""
     home = tmp_path_factory.mktemp("export-home")
     with pytest.MonkeyPatch.context() as patch:
-        for variable, folder in (
-            ("MASSEUR_DATA_DIR", "data"),
-            ("MASSEUR_ROUTINES_DIR", "data/routines"),
-            ("MASSEUR_CONFIG_DIR", "config"),
-            ("MASSEUR_CACHE_DIR", "cache"),
-        ):
-            patch.setenv(variable, str(home / folder))
+        for variable, value in home_env(home).items():
+            patch.setenv(variable, value)
         yield home
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from conftest import home_env
 from masseur.keyboard import parse_keys
 from masseur.runner import Command
 
@@ -31,10 +32,7 @@ def spawn(masseur_home: Path, *args: str) -> pexpect.spawn:
     env = {
         "PATH": "/usr/bin:/bin",
         "TERM": "xterm-256color",
-        "MASSEUR_DATA_DIR": str(masseur_home / "data"),
-        "MASSEUR_CONFIG_DIR": str(masseur_home / "config"),
-        "MASSEUR_CACHE_DIR": str(masseur_home / "cache"),
-        "MASSEUR_ROUTINES_DIR": str(masseur_home / "routines"),
+        **home_env(masseur_home),
     }
     return pexpect.spawn(
         sys.executable,

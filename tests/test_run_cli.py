@@ -10,6 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from conftest import home_env
 from masseur.cli import cli
 
 DATA = Path(__file__).parent / "data" / "routines"
@@ -21,10 +22,7 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     environment = {
         **os.environ,
-        "MASSEUR_DATA_DIR": str(home / "data"),
-        "MASSEUR_CONFIG_DIR": str(home / "config"),
-        "MASSEUR_CACHE_DIR": str(home / "cache"),
-        "MASSEUR_ROUTINES_DIR": str(home / "routines"),
+        **home_env(home),
         **(env or {}),
     }
     return subprocess.run(

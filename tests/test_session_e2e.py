@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import require_tools
+from conftest import home_env, require_tools
 from masseur.audio import Sound, load_chime
 from masseur.routine import load_routine
 from masseur.speech import Pyttsx3Synthesizer, VoiceSettings, resolve_voice
@@ -35,10 +35,7 @@ pytestmark = [pytest.mark.audio, pytest.mark.slow]
 def masseur_env(home: Path, base: dict[str, str]) -> dict[str, str]:
     return {
         **base,
-        "MASSEUR_DATA_DIR": str(home / "data"),
-        "MASSEUR_CONFIG_DIR": str(home / "config"),
-        "MASSEUR_CACHE_DIR": str(home / "cache"),
-        "MASSEUR_ROUTINES_DIR": str(home / "routines"),
+        **home_env(home),
     }
 
 

@@ -185,8 +185,6 @@ def chime_loader(
         if not audible:
             bell()  # no sound device: the terminal bell is the chime
             return None
-        if name not in ready:
-            ready[name] = load_chime(name).scaled(volume)
         return ready[name]
 
     return chime

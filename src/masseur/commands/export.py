@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from masseur.commands.common import settings_from, timeline_options
+from masseur.commands.common import build, settings_from, timeline_options
 from masseur.completion import complete_routine
+from masseur.timeline import with_chime_durations
 
 if TYPE_CHECKING:
     from masseur.export import ProgressCallback
@@ -121,14 +122,8 @@ def command(
 
     _entry, loaded = load(routine)
     values, _sources = settings_from(loaded, dict(given))
-    timeline = export.session_timeline(
-        loaded,
-        rate=int(values["rate"]),
-        minutes=minutes,
-        countdown=bool(values["countdown"]),
-        halfway=bool(values["halfway"]),
-        chimes=bool(values["chimes"]),
-    )
+    timeline = build(loaded, values, minutes)
+    timeline = with_chime_durations(timeline, export.chime_lengths(timeline))
     words_per_minute = timeline.rate
 
     if fmt in ("txt", "md", "json"):
