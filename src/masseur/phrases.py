@@ -19,6 +19,11 @@ class Phrases:
     ending: str
     left: str
     right: str
+    # Spoken when no screen shows the contraindications: before the list, after it, and
+    # instead of it when a routine lists none.
+    warnings_before: str
+    warnings_after: str
+    no_warnings: str
 
     def seconds_left(self, seconds: int) -> str:
         raise NotImplementedError
@@ -140,11 +145,16 @@ ENGLISH = EnglishPhrases(
     ending="That is the end of the session.",
     left="left foot",
     right="right foot",
+    warnings_before="Before we begin, check that none of these applies to you.",
+    warnings_after="If one of them does, stop now and ask a doctor first.",
+    no_warnings=(
+        "Before we begin: if you are unwell, injured or pregnant, stop now and ask a doctor first."
+    ),
 )
 
 RUSSIAN = RussianPhrases(
     safety=(
-        "Прежде чем начать: если к вам относится хотя бы одно предупреждение на экране, "
+        "Прежде чем начать: если хотя бы одно предупреждение на экране касается вас, "
         "остановитесь и сначала посоветуйтесь с врачом."
     ),
     side_first="Начнём: {side}.",
@@ -154,6 +164,15 @@ RUSSIAN = RussianPhrases(
     ending="Сеанс окончен.",
     left="левая стопа",
     right="правая стопа",
+    warnings_before="Прежде чем начать, проверьте, что у вас нет ничего из этого списка.",
+    warnings_after=(
+        "Если вас касается хотя бы один пункт из списка, остановитесь и сначала посоветуйтесь "
+        "с врачом."
+    ),
+    no_warnings=(
+        "Прежде чем начать: если вам нездоровится, у вас травма или вы ждёте ребёнка, "
+        "остановитесь и сначала посоветуйтесь с врачом."
+    ),
 )
 
 _BY_LANGUAGE: dict[str, Phrases] = {"en": ENGLISH, "ru": RUSSIAN}
