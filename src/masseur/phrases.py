@@ -24,6 +24,11 @@ class Phrases:
     warnings_before: str
     warnings_after: str
     no_warnings: str
+    # The same three, and the screen's safety sentence, when the narration speaks to someone
+    # who massages another person (a child, a partner): the warnings are about that person.
+    safety_other: str
+    warnings_before_other: str
+    no_warnings_other: str
 
     def seconds_left(self, seconds: int) -> str:
         raise NotImplementedError
@@ -150,6 +155,17 @@ ENGLISH = EnglishPhrases(
     no_warnings=(
         "Before we begin: if you are unwell, injured or pregnant, stop now and ask a doctor first."
     ),
+    safety_other=(
+        "Before we begin: if any of the warnings on the screen applies to the person you are "
+        "massaging, stop now and ask a doctor first."
+    ),
+    warnings_before_other=(
+        "Before we begin, check that none of these applies to the person you are massaging."
+    ),
+    no_warnings_other=(
+        "Before we begin: if the person you are massaging is unwell, injured or pregnant, stop "
+        "now and ask a doctor first."
+    ),
 )
 
 RUSSIAN = RussianPhrases(
@@ -166,12 +182,23 @@ RUSSIAN = RussianPhrases(
     right="правая стопа",
     warnings_before="Прежде чем начать, проверьте, что у вас нет ничего из этого списка.",
     warnings_after=(
-        "Если вас касается хотя бы один пункт из списка, остановитесь и сначала посоветуйтесь "
-        "с врачом."
+        "Если хотя бы один пункт подходит, не начинайте и сначала посоветуйтесь с врачом."
     ),
     no_warnings=(
         "Прежде чем начать: если вам нездоровится, у вас травма или вы ждёте ребёнка, "
         "остановитесь и сначала посоветуйтесь с врачом."
+    ),
+    safety_other=(
+        "Прежде чем начать: если хотя бы одно предупреждение на экране касается того, кому вы "
+        "делаете массаж, остановитесь и сначала посоветуйтесь с врачом."
+    ),
+    warnings_before_other=(
+        "Прежде чем начать, проверьте, что ничего из этого списка не касается того, кому вы "
+        "делаете массаж."
+    ),
+    no_warnings_other=(
+        "Прежде чем начать: если тому, кому вы делаете массаж, нездоровится, у него травма или "
+        "он ждёт ребёнка, остановитесь и сначала посоветуйтесь с врачом."
     ),
 )
 

@@ -160,6 +160,13 @@ class Routine(_Model):
     side_names: SideNames | None = Field(
         None, description="How the sides are spoken (default: left foot / right foot)."
     )
+    given_to: Literal["self", "other"] = Field(
+        "self",
+        description=(
+            "Who is massaged: 'other' when the narration guides someone massaging another "
+            "person (a child, a partner), so the safety words speak of that person."
+        ),
+    )
     contraindications: list[Text] = Field(default_factory=list)
     preparation: list[Text] = Field(default_factory=list)
     notes: list[Text] = Field(default_factory=list, description="Extra advice shown by show.")

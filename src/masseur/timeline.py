@@ -225,17 +225,22 @@ def _expand(routine: Routine, phrases: Phrases) -> list[_Run]:
 
 def _warnings_text(routine: Routine, phrases: Phrases) -> str:
     """The contraindications said briefly: the first sentence of each, between two phrases."""
+    other = routine.given_to == "other"
     if not routine.contraindications:
-        return phrases.no_warnings
+        return phrases.no_warnings_other if other else phrases.no_warnings
     items = [
         _sentence(re.split(r"(?<=[.!?])\s", item, maxsplit=1)[0])
         for item in routine.contraindications
     ]
-    return " ".join([phrases.warnings_before, *items, phrases.warnings_after])
+    before = phrases.warnings_before_other if other else phrases.warnings_before
+    return " ".join([before, *items, phrases.warnings_after])
 
 
 def _intro_text(routine: Routine, phrases: Phrases, speak_warnings: bool = False) -> str:
-    safety = _warnings_text(routine, phrases) if speak_warnings else phrases.safety
+    if speak_warnings:
+        safety = _warnings_text(routine, phrases)
+    else:
+        safety = phrases.safety_other if routine.given_to == "other" else phrases.safety
     parts = [_sentence(routine.title), safety]
     if routine.intro:
         parts.append(routine.intro)
