@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from masseur.phrases import phrases_for
 from masseur.routine import Routine, load_routine
 from masseur.timeline import EventKind, TimelineOptions, build_timeline
 
@@ -60,6 +61,27 @@ DURATION_RANGES_MIN: dict[str, tuple[float, float]] = {
     "anti-cellulite-legs": (12, 25),
     # The relaxing evening massage again ("15-20 minutes"), in a shorter evening version.
     "stopy-pered-snom": (12, 20),
+}
+
+# How many times the person moves from one foot (or leg) to the other in a session. Moving the
+# foot and the towel costs time and calm, and the article works one leg at a time with the
+# other covered, so each side gets its whole sequence: one switch, unless noted.
+SIDE_SWITCH_CEILING: dict[str, int] = {
+    "foot-self-massage": 1,
+    "foot-classic": 1,
+    "bedtime-relax": 1,
+    # The heart zone is worked on the left foot only and the liver zone on the right only;
+    # both fit inside the one pass of their foot.
+    "reflex-points": 1,
+    "toes": 1,
+    "shins-and-calves": 1,
+    "thighs": 1,
+    # Tools: the ball is rolled under one foot, then the other (1); after the standing work,
+    # foot on foot starts with the foot that rolled last (2).
+    "tools-self-massage": 2,
+    "child-bedtime": 1,
+    "anti-cellulite-legs": 1,
+    "stopy-pered-snom": 1,
 }
 
 # Speaking time is estimated from the word count at the routine's rate in words per minute.
@@ -194,6 +216,11 @@ def test_library_has_every_routine_and_a_duration_row_for_each() -> None:
     )
 
 
+def test_every_routine_has_a_side_switch_ceiling() -> None:
+    stems = {path.stem for path in ROUTINE_FILES}
+    assert stems == set(SIDE_SWITCH_CEILING)
+
+
 def test_library_has_a_russian_routine() -> None:
     languages = {load_routine(path).language for path in ROUTINE_FILES}
     assert "ru" in languages
@@ -269,6 +296,26 @@ def test_speech_never_overlaps_in_the_session(routine: Routine) -> None:
         and event.end_ms > timeline.segments[event.segment].end_ms
     ]
     assert not problems, "\n".join(problems)
+
+
+def test_side_switches_stay_under_the_ceiling(routine: Routine) -> None:
+    # Count the moves from one side to the other as the session plays them, and check that
+    # each one is spoken at the moment it happens.
+    timeline = build_timeline(routine, TimelineOptions(estimate=lambda text, rate, lang: 1000))
+    sided = [segment for segment in timeline.segments if segment.side is not None]
+    switches = [later for earlier, later in itertools.pairwise(sided) if earlier.side != later.side]
+    ceiling = SIDE_SWITCH_CEILING[routine.name]
+    assert len(switches) <= ceiling, (
+        f"{routine.name} switches sides {len(switches)} times; the table allows {ceiling}"
+    )
+    step_text = {e.segment: e.text for e in timeline.events if e.kind is EventKind.STEP}
+    side_name = routine.side_names or phrases_for(routine.language)
+    for segment in switches:
+        name = side_name.left if segment.side == "left" else side_name.right
+        assert name.lower() in step_text[segment.index].lower(), (
+            f"{routine.name}: the switch to the {segment.side} side before "
+            f"{segment.heading!r} is not spoken"
+        )
 
 
 def test_long_steps_have_regular_reminders(routine: Routine) -> None:
