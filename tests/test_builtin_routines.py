@@ -61,6 +61,15 @@ DURATION_RANGES_MIN: dict[str, tuple[float, float]] = {
     "anti-cellulite-legs": (12, 25),
     # The relaxing evening massage again ("15-20 minutes"), in a shorter evening version.
     "stopy-pered-snom": (12, 20),
+    # "By properly massaging the feet for a few minutes every day": a short daily session of
+    # about five minutes, the first one for a beginner.
+    "daily-feet": (4, 6),
+    # Someone else's feet ("you can do it to a friend, partner"): the relaxing massage takes
+    # "15-20 minutes"; nine techniques per foot give twelve to twenty.
+    "partner-feet": (12, 20),
+    # Sitting all day brings "blood stasis" in the legs; "a few minutes every day" at the desk,
+    # a little longer than the daily routine because the calves are worked too.
+    "desk-feet": (6, 10),
 }
 
 # How many times the person moves from one foot (or leg) to the other in a session. Moving the
@@ -82,6 +91,10 @@ SIDE_SWITCH_CEILING: dict[str, int] = {
     "child-bedtime": 1,
     "anti-cellulite-legs": 1,
     "stopy-pered-snom": 1,
+    "daily-feet": 1,
+    "partner-feet": 1,
+    # Both feet pedal and circle together first; then one foot at a time.
+    "desk-feet": 1,
 }
 
 # Speaking time is estimated from the word count at the routine's rate in words per minute.
@@ -209,7 +222,7 @@ def routine(routine_file: Path) -> Routine:
 
 def test_library_has_every_routine_and_a_duration_row_for_each() -> None:
     stems = {path.stem for path in ROUTINE_FILES}
-    assert len(stems) >= 11, f"expected at least 11 built-in routines, found {sorted(stems)}"
+    assert len(stems) >= 14, f"expected at least 14 built-in routines, found {sorted(stems)}"
     assert stems == set(DURATION_RANGES_MIN), (
         f"routines without a duration row: {sorted(stems - set(DURATION_RANGES_MIN))}; "
         f"rows without a routine: {sorted(set(DURATION_RANGES_MIN) - stems)}"

@@ -135,6 +135,9 @@ def test_spoken_warnings_speak_of_the_person_massaged_when_given_to_another() ->
     assert "applies to the person you are massaging" in timeline.events[0].text
     screen = build_timeline(other, TimelineOptions(estimate=estimate)).events[0].text
     assert "applies to the person you are massaging" in screen
+    steps = [e.text for e in timeline.events if e.kind is EventKind.STEP]
+    assert "Start with their left foot." in steps[1]
+    assert steps[5].startswith("Now switch to their right foot.")
     bare = ROUTINE.model_copy(update={"contraindications": []})
     spoken = build_timeline(bare, TimelineOptions(estimate=estimate, speak_warnings=True))
     assert "unwell, injured or pregnant" in spoken.events[0].text

@@ -29,6 +29,8 @@ class Phrases:
     safety_other: str
     warnings_before_other: str
     no_warnings_other: str
+    side_first_other: str  # "Start with their {side}."
+    side_switch_other: str
 
     def seconds_left(self, seconds: int) -> str:
         raise NotImplementedError
@@ -166,6 +168,8 @@ ENGLISH = EnglishPhrases(
         "Before we begin: if the person you are massaging is unwell, injured or pregnant, stop "
         "now and ask a doctor first."
     ),
+    side_first_other="Start with their {side}.",
+    side_switch_other="Now switch to their {side}.",
 )
 
 RUSSIAN = RussianPhrases(
@@ -200,6 +204,8 @@ RUSSIAN = RussianPhrases(
         "Прежде чем начать: если тому, кому вы делаете массаж, нездоровится, у него травма или "
         "он ждёт ребёнка, остановитесь и сначала посоветуйтесь с врачом."
     ),
+    side_first_other="Начнём: {side}.",
+    side_switch_other="Теперь {side}.",
 )
 
 _BY_LANGUAGE: dict[str, Phrases] = {"en": ENGLISH, "ru": RUSSIAN}

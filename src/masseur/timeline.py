@@ -159,9 +159,13 @@ def _passes(phase: Phase) -> list[tuple[str | None, list[tuple[int, Step]]]]:
 def _announce_side(routine: Routine, phrases: Phrases, side: str, number: int, count: int) -> str:
     """ "Start with your left foot.", "Now switch to your right foot." or just the side."""
     name = _side_name(routine, phrases, side)
-    if count > 1:
-        return (phrases.side_switch if number else phrases.side_first).format(side=name)
-    return _sentence(name.capitalize())
+    if count == 1:
+        return _sentence(name.capitalize())
+    if routine.given_to == "other":
+        template = phrases.side_switch_other if number else phrases.side_first_other
+    else:
+        template = phrases.side_switch if number else phrases.side_first
+    return template.format(side=name)
 
 
 def _expand(routine: Routine, phrases: Phrases) -> list[_Run]:
