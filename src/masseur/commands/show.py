@@ -39,7 +39,7 @@ def command(routine: str) -> None:
     number = 0
     for phase in loaded.all_phases:
         if loaded.phases is not None:
-            sides = " then ".join(phase.sides) if phase.sides else ""
+            sides = " → ".join(phase.sides) if phase.sides else ""
             table.add_row("", f"[bold]{phase.heading}[/bold]", "", sides)
         for step in phase.steps:
             number += 1
