@@ -7,11 +7,7 @@ import pytest
 from masseur.errors import BadInput
 from masseur.routine import json_schema, parse_routine
 from masseur.timeline import EventKind, TimelineOptions, build_timeline
-
-
-def estimate(text: str, rate: int, language: str) -> int:
-    return round(len(text.split()) * 60_000 / rate)
-
+from test_timeline import estimate
 
 ROUTINE = parse_routine(
     """\
@@ -80,37 +76,28 @@ def test_step_times_count_only_the_passes_a_step_is_in() -> None:
     assert sum(s.duration_ms for s in plan().segments) == ROUTINE.steps_ms
 
 
-def test_a_step_side_outside_its_phase_sides_is_an_error() -> None:
-    text = """\
+@pytest.mark.parametrize(
+    ("phase_sides", "step_sides", "where", "words"),
+    [
+        ("[left]", "[right]", "x.yaml:8:51", "not one of its phase's sides"),
+        ("[left, left]", "null", "x.yaml:6:12", "each side may appear only once"),
+    ],
+)
+def test_phase_sides_are_checked(phase_sides: str, step_sides: str, where: str, words: str) -> None:
+    text = f"""\
 name: demo
 title: Demo
 description: Test.
 phases:
   - name: foot
-    sides: [left]
+    sides: {phase_sides}
     steps:
-      - {say: Rub the sole., duration: 1m, sides: [right]}
+      - {{say: Rub the sole., duration: 1m, sides: {step_sides}}}
 """
     with pytest.raises(BadInput) as caught:
         parse_routine(text, "x.yaml")
-    assert caught.value.location == "x.yaml:8:51"
-    assert "not one of its phase's sides" in caught.value.message
-
-
-def test_a_side_given_twice_on_a_phase_is_an_error() -> None:
-    text = """\
-name: demo
-title: Demo
-description: Test.
-phases:
-  - name: foot
-    sides: [left, left]
-    steps:
-      - {say: Rub the sole., duration: 1m}
-"""
-    with pytest.raises(BadInput) as caught:
-        parse_routine(text, "x.yaml")
-    assert caught.value.location == "x.yaml:6:12"
+    assert caught.value.location == where
+    assert words in caught.value.message
 
 
 def test_schema_documents_phase_sides() -> None:
