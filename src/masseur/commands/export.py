@@ -122,7 +122,8 @@ def command(
 
     _entry, loaded = load(routine)
     values, _sources = settings_from(loaded, dict(given))
-    timeline = build(loaded, values, minutes)
+    # A sound file is heard with no screen: it says the contraindications itself.
+    timeline = build(loaded, values, minutes, speak_warnings=fmt not in ("txt", "md", "json"))
     timeline = with_chime_durations(timeline, export.chime_lengths(timeline))
     words_per_minute = timeline.rate
 
