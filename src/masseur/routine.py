@@ -28,6 +28,8 @@ from pydantic import (
 
 from masseur.durations import DURATION_HELP, parse_duration_ms
 from masseur.errors import BadInput
+from masseur.files import read_regular_file
+from masseur.textsafety import describe_character, find_control_character
 
 MAX_FILE_BYTES = 512 * 1024
 # Aliases let a tiny file describe an exponentially large document ("billion laughs").
@@ -214,6 +216,42 @@ def _mark(node: yaml.Node) -> _Mark:
     return _Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+def _check_scalar_text(node: yaml.Node) -> None:
+    """Refuse control characters (terminal escapes) written into any text of the file."""
+    if not isinstance(node, yaml.ScalarNode) or not isinstance(node.value, str):
+        return
+    position = find_control_character(node.value)
+    if position is not None:
+        raise _LoadProblem(
+            f"the text contains the control character {describe_character(node.value[position])}"
+            ", which could take over the terminal; remove it",
+            _mark(node),
+        )
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    """Numbers as people write them: ``010`` is ten (YAML 1.1 would read octal eight).
+
+    Hexadecimal and binary forms stay text, which every number field then refuses; a
+    number too long to be meant stays text too.
+    """
+    assert isinstance(node, yaml.ScalarNode)
+    text = str(node.value)
+    digits = text.replace("_", "").lstrip("+-")
+    if len(digits) > 30 or digits[:2].lower() in ("0x", "0b", "0o"):
+        return text
+    if len(digits) > 1 and digits.startswith("0") and digits.isdigit():
+        return int(text.replace("_", ""), 10)
+    return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+
+
+class _RoutineLoader(yaml.SafeLoader):
+    """The safe loader, with integers read in base ten."""
+
+
+_RoutineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
 class _LoadProblem(Exception):
     def __init__(self, message: str, mark: _Mark) -> None:
         super().__init__(message)
@@ -235,9 +273,11 @@ def _index_nodes(root: yaml.Node) -> _PositionIndex:
                 _mark(node),
             )
         index.values.setdefault(loc, _mark(node))
+        _check_scalar_text(node)
         if isinstance(node, yaml.MappingNode):
             seen: dict[object, _Mark] = {}
             for key_node, value_node in node.value:
+                _check_scalar_text(key_node)
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
                 if key is not None:
                     if key in seen and key != "<<":
@@ -258,7 +298,7 @@ def _index_nodes(root: yaml.Node) -> _PositionIndex:
 
 def _parse_yaml(text: str) -> tuple[Any, _PositionIndex]:
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _RoutineLoader(text)
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
@@ -384,6 +424,11 @@ def _semantic_problems(routine: Routine) -> Iterator[tuple[Location, str]]:
                             f"{step.duration / 1000:g}s; move it earlier or lengthen the step"
                         ),
                     )
+    from masseur.limits import session_size_problem
+
+    too_big = session_size_problem(routine)
+    if too_big is not None:
+        yield ("phases" if routine.phases is not None else "steps",), too_big
 
 
 def parse_routine(text: str, source: str = "<routine>") -> Routine:
@@ -421,12 +466,11 @@ def parse_routine(text: str, source: str = "<routine>") -> Routine:
     return routine
 
 
-def load_routine(path: Path) -> Routine:
-    """Read and validate a routine file."""
+def read_routine_text(path: Path) -> str:
+    """The text of a routine file: a regular file, at most MAX_FILE_BYTES, in UTF-8."""
     source = str(path)
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        raw = read_regular_file(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise BadInput("no such file", location=source) from None
     except IsADirectoryError:
@@ -439,13 +483,17 @@ def load_routine(path: Path) -> Routine:
             location=f"{source}:1:1",
         )
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise BadInput(
             "file is not valid UTF-8 text; save it as UTF-8", location=f"{source}:{line}:1"
         ) from None
-    return parse_routine(text, source)
+
+
+def load_routine(path: Path) -> Routine:
+    """Read and validate a routine file."""
+    return parse_routine(read_routine_text(path), str(path))
 
 
 def json_schema() -> dict[str, Any]:
