@@ -24,7 +24,7 @@ def command(files: tuple[Path, ...], quiet: bool) -> None:
 
     targets: list[Path] = []
     for given in files:
-        if given.is_dir():
+        if _is_folder(given):
             targets += sorted(p for p in given.iterdir() if p.suffix in ROUTINE_SUFFIXES)
         else:
             targets.append(given)
@@ -43,3 +43,11 @@ def command(files: tuple[Path, ...], quiet: bool) -> None:
         raise click.exceptions.Exit(ExitStatus.BAD_INPUT)
     if failures:
         raise click.exceptions.Exit(ExitStatus.BAD_INPUT)
+
+
+def _is_folder(path: Path) -> bool:
+    # A name too long to look up is reported by the loader, with the other files' results.
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
