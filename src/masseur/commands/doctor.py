@@ -401,20 +401,24 @@ def check_routines() -> Iterable[Check]:
 
 
 def check_history() -> Iterable[Check]:
-    from masseur.history import history_path, read_records
+    from datetime import date
+
+    from masseur.history import history_path, scan_history
 
     path = history_path()
-    records, warnings = read_records(path)
+    scan = scan_history(path, date.today(), keep=0)
+    warnings = scan.warnings
+    sessions = _count(scan.total_sessions, "session")
     if warnings:
         yield _warn(
             "history",
-            f"{path}: {_count(len(records), 'session')}, "
-            f"{_count(len(warnings), 'damaged line')} skipped "
+            f"{path}: {sessions}, "
+            f"{_count(scan.damaged_lines, 'damaged line')} skipped "
             f"(first: {warnings[0]})",
             "nothing to do unless it grows; damaged lines are ignored",
         )
     else:
-        yield _ok("history", f"{path} ({_count(len(records), 'session')})")
+        yield _ok("history", f"{path} ({sessions})")
 
 
 # --------------------------------------------------------------------------- running them
