@@ -346,6 +346,15 @@ def test_text_from_elsewhere_is_printed_with_its_escapes_visible(masseur_home: P
     history = run_main(["history"])
     assert history.exit_code == 0
     assert "\x1b" not in history.output
+    folder = masseur_home / "evil"
+    folder.mkdir()
+    (folder / "a\x1b[2Jb.yaml").write_text(routine_text(), encoding="utf-8")
+    (folder / "c\x1b]0;t\x07d.yaml").write_text("name: [", encoding="utf-8")
+    checked = run_main(["validate", str(folder)])
+    assert checked.exit_code == 2
+    assert "a\\x1b[2Jb.yaml: ok" in checked.stderr
+    assert "c\\x1b]0;t\\x07d.yaml:1:" in checked.stdout
+    assert "\x1b" not in checked.output
 
 
 # --------------------------------------------------------------------------- hangs and memory

@@ -21,6 +21,7 @@ def command(files: tuple[Path, ...], quiet: bool) -> None:
     """
     from masseur.library import ROUTINE_SUFFIXES
     from masseur.routine import load_routine
+    from masseur.textsafety import visible
 
     targets: list[Path] = []
     for given in files:
@@ -34,10 +35,13 @@ def command(files: tuple[Path, ...], quiet: bool) -> None:
             routine = load_routine(path)
         except MasseurError as error:
             failures += 1
-            click.echo(str(error) if error.location else f"{path}: {error}")
+            # A file name may carry control characters: print them written out.
+            click.echo(visible(str(error) if error.location else f"{path}: {error}"))
             continue
         if not quiet:
-            click.echo(f"{path}: ok ({routine.name}, {routine.step_count} steps)", err=True)
+            click.echo(
+                visible(f"{path}: ok ({routine.name}, {routine.step_count} steps)"), err=True
+            )
     if not targets:
         click.echo("masseur: no routine files found", err=True)
         raise click.exceptions.Exit(ExitStatus.BAD_INPUT)
