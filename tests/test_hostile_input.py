@@ -436,3 +436,23 @@ def test_history_keeps_only_the_sessions_it_shows(tmp_path: Path) -> None:
     assert scan.summary.current_streak_days == 28
     assert scan.damaged_lines == 1
     assert "far too long" in scan.warnings[0]
+
+
+def test_the_live_screen_shows_routine_text_as_written() -> None:
+    from rich.console import Console
+
+    from masseur.display import LiveDisplay
+    from masseur.runner import Status
+    from masseur.timeline import TimelineOptions, build_timeline
+
+    routine = parse_routine(
+        routine_text(title='"Bad [/] title [link=http://evil.example]x[/link]"', say='"[/x] rub"')
+    )
+    timeline = build_timeline(routine, TimelineOptions(estimate=lambda text, rate, lang: 1000))
+    console = Console(record=True, width=100, force_terminal=True)
+    display = LiveDisplay(console)
+    with display:
+        display.update(Status(timeline, position_ms=timeline.segments[0].start_ms, segment=0))
+    screen = console.export_text()
+    assert "Bad [/] title [link=http://evil.example]x[/link]" in screen
+    assert "[/x] rub" in screen
