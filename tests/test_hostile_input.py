@@ -16,9 +16,10 @@ import pytest
 
 from cli_helper import run_main
 from conftest import home_env
-from masseur.history import SessionRecord, append_record
+from masseur.history import append_record
 from masseur.routine import parse_routine
 from masseur.timeline import fit_durations
+from test_history import record as session_record
 
 HANG_GUARD_S = 60  # far longer than any of these takes; only a hang reaches it
 
@@ -160,18 +161,7 @@ def test_markup_in_routine_text_prints_as_written(masseur_home: Path) -> None:
 
 
 def test_history_with_markup_and_an_extreme_time_is_shown(masseur_home: Path) -> None:
-    record = SessionRecord(
-        routine="[/x]",
-        title="[link=http://evil.example]t[/link]",
-        started_at="2025-03-01T10:00:00+00:00",
-        planned_ms=1000,
-        actual_ms=60_000,
-        steps_done=1,
-        steps_skipped=0,
-        steps_total=1,
-        outcome="finished",
-        options={},
-    )
+    record = session_record("2025-03-01T10:00:00+00:00", routine="[/x]", actual_ms=60_000)
     path = masseur_home / "data" / "history.jsonl"
     append_record(record, path)
     extreme = json.loads(record.to_json())
@@ -414,18 +404,8 @@ def test_history_keeps_only_the_sessions_it_shows(tmp_path: Path) -> None:
     lines = []
     for day in range(1, 29):
         for hour in range(10):
-            record = SessionRecord(
-                routine=f"r{day}-{hour}",
-                title="t",
-                started_at=f"2025-02-{day:02d}T{hour + 8:02d}:00:00+00:00",
-                planned_ms=1,
-                actual_ms=1000,
-                steps_done=1,
-                steps_skipped=0,
-                steps_total=1,
-                outcome="finished",
-                options={},
-            )
+            started = f"2025-02-{day:02d}T{hour + 8:02d}:00:00+00:00"
+            record = session_record(started, routine=f"r{day}-{hour}", actual_ms=1000)
             lines.append(record.to_json())
     lines.insert(5, "x" * 200_000)  # a line no session writes: skipped, not kept
     path.write_text("\n".join(reversed(lines)) + "\n", encoding="utf-8")
