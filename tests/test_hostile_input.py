@@ -201,10 +201,13 @@ def test_a_latin1_terminal_gets_escapes_not_an_encoding_error(tmp_path: Path) ->
     assert "UnicodeEncodeError" not in errors
 
 
-def test_config_set_refuses_a_value_that_is_not_utf8(tmp_path: Path) -> None:
+def test_config_set_refuses_a_value_that_is_not_utf8(tmp_path: Path, masseur_home: Path) -> None:
     result = masseur(tmp_path, "config", "set", "voice", b"\xff")
     assert "not valid UTF-8" in assert_one_line(result, 2)
     assert not (tmp_path / "config" / "config.toml").exists()
+    escape = run_main(["config", "set", "voice", "\x1b[2Jen"])
+    assert escape.exit_code == 2
+    assert "contains a control character" in escape.stderr
 
 
 LONG = "a" * 300
