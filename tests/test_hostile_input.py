@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -439,3 +441,34 @@ def test_the_live_screen_shows_routine_text_as_written() -> None:
     screen = console.export_text()
     assert "Bad [/] title [link=http://evil.example]x[/link]" in screen
     assert "[/x] rub" in screen
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="needs root and setpriv to run masseur as an unprivileged user",
+)
+def test_new_reports_a_read_only_routines_folder() -> None:
+    # root may write anywhere; an unprivileged user meets the read-only folder.
+    home = Path(tempfile.mkdtemp(prefix="masseur-ro-"))
+    try:
+        home.chmod(0o755)
+        folder = home / "data" / "routines"
+        folder.mkdir(parents=True)
+        folder.chmod(0o555)
+        nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable]
+        probe = subprocess.run([*nobody, "-c", "import masseur"], capture_output=True, cwd="/")
+        if probe.returncode != 0:
+            pytest.skip("this checkout cannot be read by an unprivileged user")
+        result = subprocess.run(
+            [*nobody, "-m", "masseur", "new", "mine"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **home_env(home)},
+            cwd="/",
+            timeout=HANG_GUARD_S,
+        )
+        line = assert_one_line(result, 1)
+        assert "Permission denied" in line and "MASSEUR_ROUTINES_DIR" in line
+        assert list(folder.iterdir()) == []
+    finally:
+        shutil.rmtree(home)
