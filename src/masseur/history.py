@@ -20,6 +20,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import cached_property
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -75,7 +76,7 @@ class SessionRecord:
     options: dict[str, object]
 
     def __post_init__(self) -> None:
-        moment = _aware(self.started_at)
+        moment = self.started
         try:  # 0001-01-01T00:00:00+14:00 parses, but has no place on the local calendar
             moment.astimezone(UTC)
             moment.astimezone()
@@ -88,7 +89,7 @@ class SessionRecord:
             if type(number) is not int or number < 0:
                 raise ValueError(f"{name} must be a whole number of at least 0, got {number!r}")
 
-    @property
+    @cached_property  # read for every record of a long history: parse once
     def started(self) -> datetime:
         return _aware(self.started_at)
 
