@@ -194,7 +194,8 @@ def test_a_latin1_terminal_gets_escapes_not_an_encoding_error(tmp_path: Path) ->
     latin = {"PYTHONIOENCODING": "latin-1"}
     listed = masseur(tmp_path, "list", env=latin)
     assert listed.returncode == 0, listed.stderr
-    assert "\\u041c" in listed.stdout  # the Russian title, written as escapes
+    assert "\\u04" in listed.stdout  # the Russian title, written as escapes
+    assert "\nYour routines:" in listed.stdout
     routine = tmp_path / "ru.yaml"
     routine.write_text(RUSSIAN, encoding="utf-8")
     # The session used to die at its first line.

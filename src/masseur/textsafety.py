@@ -54,4 +54,4 @@ def plain(text: object, style: str = "") -> Text:
     """A rich Text that shows ``text`` exactly as written: no markup, no control sequences."""
     from rich.text import Text
 
-    return Text(visible(str(text)), style=style)
+    return Text(visible(str(text), one_line=False), style=style)
