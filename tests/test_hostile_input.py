@@ -473,3 +473,12 @@ def test_new_reports_a_read_only_routines_folder() -> None:
         assert list(folder.iterdir()) == []
     finally:
         shutil.rmtree(home)
+
+
+def test_an_audio_export_with_stderr_closed_still_writes_its_file(tmp_path: Path) -> None:
+    routine = tmp_path / "z.yaml"
+    routine.write_text(routine_text(duration="2"), encoding="utf-8")
+    target = tmp_path / "z.wav"
+    result = masseur(tmp_path, "export", str(routine), "-o", str(target), close=(2,))
+    assert result.returncode == 0, result.stdout
+    assert target.stat().st_size > 44  # more than a WAV header
