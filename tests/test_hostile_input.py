@@ -482,3 +482,33 @@ def test_an_audio_export_with_stderr_closed_still_writes_its_file(tmp_path: Path
     result = masseur(tmp_path, "export", str(routine), "-o", str(target), close=(2,))
     assert result.returncode == 0, result.stdout
     assert target.stat().st_size > 44  # more than a WAV header
+
+
+def test_the_live_screen_on_a_real_terminal_shows_markup_as_written(tmp_path: Path) -> None:
+    import pexpect
+
+    routine = tmp_path / "markup.yaml"
+    routine.write_text(
+        routine_text(title='"Bad [/] title [link=http://evil.example]x[/link]"', say='"[/x] rub"'),
+        encoding="utf-8",
+    )
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "masseur", "run", str(routine), "--text-only", "--yes"],
+        env={"PATH": "/usr/bin:/bin", "TERM": "xterm-256color", **home_env(tmp_path)},
+        dimensions=(30, 120),
+        timeout=HANG_GUARD_S,
+        encoding="utf-8",
+    )
+    child.expect("space pause/resume")  # the live screen is up
+    screen = child.before
+    child.send("n")  # to the step
+    child.expect(r"\[/x\] rub")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    screen += child.before
+    child.close()
+    assert child.exitstatus == 0, screen
+    assert "Bad [/] title [link=http://evil.example]x[/link]" in screen
+    assert "\x1b]8;" not in screen  # no hyperlink escape
+    assert "Traceback" not in screen
