@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from masseur.durations import format_clock, format_duration, parse_duration_ms
@@ -226,3 +226,121 @@ def test_arbitrary_yaml_structures_never_crash_the_loader(data: object) -> None:
         parse_routine(text, "fuzz.yaml")
     except BadInput as error:
         assert str(error).startswith("fuzz.yaml:")
+
+
+# --------------------------------------------------------------------------- the whole CLI
+
+
+def mostly(
+    usual: st.SearchStrategy[object], odd: st.SearchStrategy[object]
+) -> st.SearchStrategy[object]:
+    """``usual`` seven times in eight, else ``odd``: most routines stay valid and reach show,
+    the planner and the exports, while every field is tried with values that once broke
+    masseur."""
+    return st.integers(0, 7).flatmap(lambda n: odd if n == 7 else usual)
+
+
+words = st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]), min_size=1)
+hostile_text = mostly(
+    words.filter(str.strip),
+    st.one_of(
+        st.sampled_from(["Bad [/] title", "[link=http://evil.example]click[/link]", "[blink]x"]),
+        st.sampled_from(["two\nlines", "Массаж стоп", "tab\there", "", " "]),
+        st.sampled_from(["\x1b]52;c;cm0=\x07", "\x1b[2J", "\x9b31m", "\x00"]),
+        st.text(max_size=30),
+    ),
+)
+hostile_duration = mostly(
+    st.integers(min_value=30, max_value=600) | st.sampled_from(["45s", "1m30s", "2m", "010"]),
+    st.one_of(
+        st.sampled_from(["0.0004", "1m90s", "0x10", "1:30", "9" * 401, "1e400", "-1"]),
+        st.integers(),
+        st.floats(),
+        st.text(max_size=10),
+    ),
+)
+hostile_step = st.fixed_dictionaries(
+    {"say": hostile_text, "duration": hostile_duration},
+    optional={
+        "title": hostile_text,
+        "repeat": mostly(st.integers(1, 5), st.integers() | st.just("010")),
+        "sides": mostly(
+            st.sampled_from([["left"], ["right", "left"]]),
+            st.lists(st.sampled_from(["left", "right", "up"]), max_size=3),
+        ),
+        "cues": st.lists(
+            st.fixed_dictionaries(
+                {"at": mostly(st.integers(1, 29), hostile_duration), "say": hostile_text}
+            ),
+            max_size=3,
+        ),
+        "chime": mostly(st.sampled_from(["step", "phase", "soft", "none"]), st.just("[/]")),
+    },
+)
+hostile_routine = st.fixed_dictionaries(
+    {
+        "name": mostly(st.just("fuzz"), st.sampled_from(["Fuzz Name", "x\n", "[/]"])),
+        "title": hostile_text,
+        "description": hostile_text,
+        "steps": st.lists(hostile_step, min_size=1, max_size=4),
+    },
+    optional={
+        "language": st.sampled_from(["en", "ru", "de", "xx", "zz-Latn"]),
+        "contraindications": st.lists(hostile_text, max_size=2),
+        "preparation": st.lists(hostile_text, max_size=2),
+        "notes": st.lists(hostile_text, max_size=2),
+        "intro": hostile_text,
+        "outro": hostile_text,
+        "side_names": st.fixed_dictionaries({"left": hostile_text, "right": hostile_text}),
+        "voice": st.fixed_dictionaries(
+            {}, optional={"rate": mostly(st.integers(80, 400), st.integers())}
+        ),
+    },
+)
+CLI_COMMANDS = (
+    ["validate", "-q"],
+    ["show"],
+    ["run", "--dry-run"],
+    ["export", "-f", "json", "-o", "-"],
+)
+# Growth of the test process's peak memory while these examples run; a runaway plan took
+# gigabytes. (The peak cannot be reset, so growth is measured from the first example.)
+MEMORY_GROWTH_BOUND_KB = 512 * 1024
+_peak_before_kb: list[int] = []
+
+
+@settings(
+    max_examples=150,
+    # A hang guard, not a speed target: one example runs four commands in well under that.
+    deadline=60_000,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=hostile_routine)
+def test_arbitrary_routines_through_the_cli_never_crash(
+    data: dict[str, object], tmp_path: Path, masseur_home: Path
+) -> None:
+    import resource
+
+    import yaml
+
+    from cli_helper import run_main
+
+    if not _peak_before_kb:
+        _peak_before_kb.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    path = tmp_path / "fuzz.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    statuses = set()
+    for command in CLI_COMMANDS:
+        # run_main lets any exception but a clean exit through: a traceback fails here.
+        result = run_main([*command, str(path)])
+        statuses.add(result.exit_code)
+        assert result.exit_code in (ExitStatus.OK, ExitStatus.BAD_INPUT), result.output
+        if result.exit_code == ExitStatus.BAD_INPUT:
+            problem = result.output.strip().splitlines()
+            assert len(problem) == 1 and problem[0].startswith(str(path)), result.output
+        assert "\x1b" not in result.output and "\x9b" not in result.output
+    event(f"exit {statuses}")
+    # validate agrees with the commands that use the routine.
+    assert len(statuses) == 1, statuses
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert peak_kb - _peak_before_kb[0] < MEMORY_GROWTH_BOUND_KB

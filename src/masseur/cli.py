@@ -6,6 +6,7 @@ Subcommands live in ``masseur.commands.*`` and are imported only when used, so t
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ import click
 
 from masseur import __version__
 from masseur.errors import ExitStatus, MasseurError
+from masseur.textsafety import visible
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -39,7 +41,27 @@ COMMANDS: dict[str, tuple[str, str]] = {
 def one_line_usage_error(error: click.UsageError) -> str:
     """Click's usage errors in one line, with where to read more."""
     where = error.ctx.command_path if error.ctx is not None else "masseur"
-    return f"{where}: {error.format_message()} (see `{where} --help`)"
+    return visible(f"{where}: {error.format_message()} (see `{where} --help`)")
+
+
+def one_line_error(error: MasseurError) -> str:
+    """A masseur error as the one line a user sees, control characters made visible."""
+    return visible(str(error) if error.location else f"masseur: {error}")
+
+
+# OS errors that mean the user named something that cannot be used (exit 2, not 1).
+_BAD_INPUT_ERRNOS = {errno.ENAMETOOLONG, errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ELOOP}
+
+
+def os_error_report(error: OSError) -> tuple[str, ExitStatus]:
+    """An OS error no command expected, as one line and an exit code (never a traceback)."""
+    what = error.strerror or str(error)
+    where = f"{error.filename}: " if error.filename else ""
+    hint = ""
+    if error.errno == errno.ENAMETOOLONG:
+        hint = "; each part of a path may have at most 255 bytes, use a shorter name"
+    status = ExitStatus.BAD_INPUT if error.errno in _BAD_INPUT_ERRNOS else ExitStatus.FAILURE
+    return visible(f"masseur: {where}{what}{hint}"), status
 
 
 class LazyGroup(click.Group):
@@ -74,11 +96,17 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except MasseurError as error:
-            click.echo(str(error) if error.location else f"masseur: {error}", err=True)
+            click.echo(one_line_error(error), err=True)
             raise click.exceptions.Exit(error.status) from None
         except click.UsageError as error:
             click.echo(one_line_usage_error(error), err=True)
             raise click.exceptions.Exit(ExitStatus.BAD_INPUT) from None
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            message, status = os_error_report(error)
+            click.echo(message, err=True)
+            raise click.exceptions.Exit(status) from None
         except KeyboardInterrupt:
             click.echo("\nmasseur: interrupted", err=True)
             raise click.exceptions.Exit(ExitStatus.INTERRUPTED) from None
@@ -105,11 +133,13 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None, **extra: Any) -> None:
     """Entry point: turns every known failure into one line and the right exit code."""
+    from masseur.streams import prepare_standard_streams
+
+    prepare_standard_streams()
     try:
         status = cli.main(args=argv, prog_name="masseur", standalone_mode=False, **extra)
     except MasseurError as error:
-        message = str(error) if error.location else f"masseur: {error}"
-        click.echo(message, err=True)
+        click.echo(one_line_error(error), err=True)
         sys.exit(error.status)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
@@ -126,5 +156,9 @@ def main(argv: list[str] | None = None, **extra: Any) -> None:
         # `masseur export ... -o - | head`: the reader left; that is not an error of ours.
         sys.stderr.close()
         sys.exit(ExitStatus.OK)
+    except OSError as error:
+        message, status = os_error_report(error)
+        click.echo(message, err=True)
+        sys.exit(status)
     # Without standalone mode click returns the code of a command that called ctx.exit(code).
     sys.exit(status if isinstance(status, int) else ExitStatus.OK)

@@ -25,10 +25,12 @@ from typing import Literal
 
 from masseur import paths
 from masseur.errors import BadInput
+from masseur.files import read_regular_file
 
 CONFIG_FILE_NAME = "config.toml"
 ENV_PREFIX = "MASSEUR_"
 DEFAULT_RATE = 150
+MAX_CONFIG_BYTES = 64 * 1024
 """Words per minute when neither the settings nor the routine choose a rate."""
 
 Source = Literal["default", "config file", "environment", "command line"]
@@ -226,13 +228,15 @@ def _parse_config_text(text: str, source: str) -> dict[str, SettingValue]:
 
 def _read_config_text(path: Path) -> str | None:
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path, MAX_CONFIG_BYTES)  # a FIFO here must not hang masseur
     except FileNotFoundError:
         return None
     except IsADirectoryError:
         raise BadInput("is a folder, not a settings file", location=str(path)) from None
     except OSError as error:
         raise BadInput(f"cannot read: {error.strerror}", location=str(path)) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise BadInput(f"is larger than {MAX_CONFIG_BYTES // 1024} KiB", location=str(path))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -136,4 +136,5 @@ class LiveDisplay:
         if status.paused:
             rows.append(Text("PAUSED: press space to go on", style="bold yellow"))
         rows.append(Text(KEYS_HELP, style="dim"))
-        return Panel(Group(*rows), title=timeline.title, border_style="cyan")
+        # A title is routine text: shown as Text, never read as markup.
+        return Panel(Group(*rows), title=Text(timeline.title), border_style="cyan")

@@ -4,25 +4,35 @@ Writing is one ``os.write`` of one whole line to a file opened with ``O_APPEND``
 sessions that end at the same moment never mix their lines. Reading forgives: a damaged or
 half-written line (the machine lost power mid-write) is skipped with a warning, never fatal.
 
+The log is read as a stream, one line at a time, keeping only the sessions that are shown
+and the totals: a log of hundreds of megabytes costs time, not memory.
+
 Days, weeks and months are counted in the user's local time zone: a session at 00:30 on
 Tuesday belongs to Tuesday wherever the record was written.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
-from datetime import date, datetime, timedelta, tzinfo
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import cached_property
 from pathlib import Path
 from typing import Literal, get_args
 
 from masseur import paths
-from masseur.errors import MasseurError
+from masseur.errors import BadInput, MasseurError
+from masseur.files import open_regular_file
 
 HISTORY_FILE_NAME = "history.jsonl"
+MAX_LINE_BYTES = 64 * 1024
+"""A longer line is not a session masseur wrote; it is skipped as damaged."""
+MAX_WARNINGS = 20
+"""Damaged lines reported one by one; the rest are counted."""
 
 Outcome = Literal["finished", "quit", "interrupted"]
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
@@ -66,7 +76,12 @@ class SessionRecord:
     options: dict[str, object]
 
     def __post_init__(self) -> None:
-        _aware(self.started_at)
+        moment = self.started
+        try:  # 0001-01-01T00:00:00+14:00 parses, but has no place on the local calendar
+            moment.astimezone(UTC)
+            moment.astimezone()
+        except (OverflowError, OSError):
+            raise ValueError(f"time {self.started_at!r} is out of range") from None
         if self.outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, not {self.outcome!r}")
         for name in ("planned_ms", "actual_ms", "steps_done", "steps_skipped", "steps_total"):
@@ -74,7 +89,7 @@ class SessionRecord:
             if type(number) is not int or number < 0:
                 raise ValueError(f"{name} must be a whole number of at least 0, got {number!r}")
 
-    @property
+    @cached_property  # read for every record of a long history: parse once
     def started(self) -> datetime:
         return _aware(self.started_at)
 
@@ -155,28 +170,100 @@ def append_record(record: SessionRecord, path: Path | None = None) -> None:
         os.close(descriptor)
 
 
-def read_records(path: Path | None = None) -> tuple[list[SessionRecord], list[str]]:
-    """Every readable record in file order, and a warning for each line that was skipped.
+def _lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
+    """Each line of the file with its number; None for a line too long to be a record."""
+    with open_regular_file(path) as handle:
+        number = 0
+        while True:
+            line = handle.readline(MAX_LINE_BYTES + 1)
+            if not line:
+                return
+            number += 1
+            if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+                while line and not line.endswith(b"\n"):  # skip the rest of it
+                    line = handle.readline(MAX_LINE_BYTES)
+                yield number, None
+                continue
+            yield number, line
+
+
+@dataclass
+class ReadProblems:
+    """What went wrong while reading: the first MAX_WARNINGS messages, and how many."""
+
+    warnings: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, message: str) -> None:
+        self.count += 1
+        if len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(message)
+
+    def messages(self) -> list[str]:
+        hidden = self.count - len(self.warnings)
+        return self.warnings + ([f"... and {hidden} more damaged lines"] if hidden else [])
+
+
+def iter_records(path: Path, problems: ReadProblems) -> Iterator[SessionRecord]:
+    """Every readable record in file order; each skipped line is noted in ``problems``.
 
     A missing file is an empty history.
     """
-    path = Path(path) if path is not None else history_path()
     try:
-        raw = path.read_bytes()
+        for number, line in _lines(path):
+            if line is None:
+                problems.add(f"{path.name}:{number}: skipped a damaged line (far too long)")
+                continue
+            if not line.strip():
+                continue
+            try:
+                yield SessionRecord.from_dict(json.loads(line.decode("utf-8")))
+            except (ValueError, TypeError, KeyError, OverflowError, RecursionError):
+                problems.add(f"{path.name}:{number}: skipped a damaged line")
     except FileNotFoundError:
-        return [], []
+        return
+    except BadInput as error:
+        problems.add(f"{error}; move it away to start a new history")
     except OSError as error:
-        return [], [f"{path}: cannot read the history: {error.strerror}"]
-    records: list[SessionRecord] = []
-    warnings: list[str] = []
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            records.append(SessionRecord.from_dict(json.loads(line.decode("utf-8"))))
-        except (ValueError, TypeError, KeyError):
-            warnings.append(f"{path.name}:{number}: skipped a damaged line")
-    return records, warnings
+        problems.add(f"{path}: cannot read the history: {error.strerror}")
+
+
+def read_records(path: Path | None = None) -> tuple[list[SessionRecord], list[str]]:
+    """Every readable record in file order, and a warning for each line that was skipped."""
+    problems = ReadProblems()
+    records = list(iter_records(Path(path) if path is not None else history_path(), problems))
+    return records, problems.messages()
+
+
+@dataclass(frozen=True)
+class HistoryScan:
+    """One pass over the log: the newest sessions to show, the count and the summary."""
+
+    newest: list[SessionRecord]  # newest first
+    total_sessions: int
+    summary: Summary
+    warnings: list[str]
+    damaged_lines: int
+
+
+def scan_history(
+    path: Path, today: date, keep: int | None, zone: tzinfo | None = None
+) -> HistoryScan:
+    """Read the log once, keeping only the ``keep`` newest sessions (all if None)."""
+    problems = ReadProblems()
+    tally = _Tally(today, zone)
+    newest: list[tuple[float, int, SessionRecord]] = []  # a min-heap on start time
+    for order, record in enumerate(iter_records(path, problems)):
+        tally.add(record)
+        entry = (record.started.timestamp(), order, record)
+        if keep is None:
+            newest.append(entry)
+        elif len(newest) < keep:
+            heapq.heappush(newest, entry)
+        elif keep:
+            heapq.heappushpop(newest, entry)
+    shown = [record for _, _, record in sorted(newest, reverse=True)]
+    return HistoryScan(shown, tally.sessions, tally.summary(), problems.messages(), problems.count)
 
 
 # --------------------------------------------------------------------------- summary
@@ -217,6 +304,52 @@ def _runs_of_days(days: Iterable[date]) -> list[tuple[date, int]]:
     return runs
 
 
+class _Tally:
+    """Adds sessions up one at a time, for :func:`summarize` and :func:`scan_history`."""
+
+    def __init__(self, today: date, zone: tzinfo | None) -> None:
+        self.today = today
+        self.zone = zone
+        self.week_start = today - timedelta(days=today.weekday())
+        self.week_end = self.week_start + timedelta(days=7)
+        self.sessions = self.week_sessions = self.month_sessions = 0
+        self.week_ms = self.month_ms = self.total_ms = 0
+        self.days: set[date] = set()
+
+    def add(self, record: SessionRecord) -> None:
+        day = record.local_day(self.zone)
+        self.days.add(day)
+        self.sessions += 1
+        self.total_ms += record.actual_ms
+        if self.week_start <= day < self.week_end:
+            self.week_sessions += 1
+            self.week_ms += record.actual_ms
+        if (day.year, day.month) == (self.today.year, self.today.month):
+            self.month_sessions += 1
+            self.month_ms += record.actual_ms
+
+    def summary(self) -> Summary:
+        today = self.today
+        # Days after today (a clock that was wrong) cannot extend today's streak.
+        runs = _runs_of_days(day for day in self.days if day <= today)
+        current = 0
+        if runs and today - runs[-1][0] <= timedelta(days=1):
+            current = runs[-1][1]
+        return Summary(
+            today=today,
+            week_start=self.week_start,
+            week_sessions=self.week_sessions,
+            week_ms=self.week_ms,
+            month_sessions=self.month_sessions,
+            month_ms=self.month_ms,
+            total_sessions=self.sessions,
+            total_ms=self.total_ms,
+            current_streak_days=current,
+            longest_streak_days=max((length for _, length in _runs_of_days(self.days)), default=0),
+            last_session_day=max(self.days, default=None),
+        )
+
+
 def summarize(records: Sequence[SessionRecord], today: date, zone: tzinfo | None = None) -> Summary:
     """Sessions and time this ISO week (Monday to Sunday) and this month, plus streaks.
 
@@ -224,35 +357,7 @@ def summarize(records: Sequence[SessionRecord], today: date, zone: tzinfo | None
     consecutive days with a session that ends today or yesterday (a streak is not broken
     before the day is over); it is 0 otherwise. Days are in ``zone`` (default: local time).
     """
-    week_start = today - timedelta(days=today.weekday())
-    week_end = week_start + timedelta(days=7)
-    week_sessions = week_ms = month_sessions = month_ms = total_ms = 0
-    days: list[date] = []
+    tally = _Tally(today, zone)
     for record in records:
-        day = record.local_day(zone)
-        days.append(day)
-        total_ms += record.actual_ms
-        if week_start <= day < week_end:
-            week_sessions += 1
-            week_ms += record.actual_ms
-        if (day.year, day.month) == (today.year, today.month):
-            month_sessions += 1
-            month_ms += record.actual_ms
-    # Days after today (a clock that was wrong) cannot extend today's streak.
-    runs = _runs_of_days(day for day in days if day <= today)
-    current = 0
-    if runs and today - runs[-1][0] <= timedelta(days=1):
-        current = runs[-1][1]
-    return Summary(
-        today=today,
-        week_start=week_start,
-        week_sessions=week_sessions,
-        week_ms=week_ms,
-        month_sessions=month_sessions,
-        month_ms=month_ms,
-        total_sessions=len(records),
-        total_ms=total_ms,
-        current_streak_days=current,
-        longest_streak_days=max((length for _, length in _runs_of_days(days)), default=0),
-        last_session_day=max(days, default=None),
-    )
+        tally.add(record)
+    return tally.summary()

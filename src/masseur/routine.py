@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -28,11 +27,10 @@ from pydantic import (
 
 from masseur.durations import DURATION_HELP, parse_duration_ms
 from masseur.errors import BadInput
+from masseur.files import read_regular_file
+from masseur.yaml_reader import LoadProblem, Location, Mark, PositionIndex, parse_yaml
 
 MAX_FILE_BYTES = 512 * 1024
-# Aliases let a tiny file describe an exponentially large document ("billion laughs").
-# A real routine has a few hundred nodes; refuse anything that expands past this.
-MAX_NODES = 20_000
 
 CHIMES = ("step", "phase", "side", "end", "soft")
 """Chime sounds shipped in ``sounds/`` (``<name>.wav``). ``none`` silences a step's chime."""
@@ -207,115 +205,6 @@ class LoadedRoutine:
 # --------------------------------------------------------------------------- loading
 
 
-@dataclass(frozen=True)
-class _Mark:
-    line: int  # 1-based
-    column: int  # 1-based
-
-
-Location = tuple[str | int, ...]
-
-
-class _PositionIndex:
-    """Maps a path in the document (``('steps', 0, 'say')``) to where it is written."""
-
-    def __init__(self) -> None:
-        self.values: dict[Location, _Mark] = {}
-        self.keys: dict[Location, _Mark] = {}
-
-    def value(self, loc: Location) -> _Mark:
-        # Fall back to the nearest enclosing node the index knows about.
-        for cut in range(len(loc), -1, -1):
-            mark = self.values.get(loc[:cut])
-            if mark is not None:
-                return mark
-        return _Mark(1, 1)
-
-    def key(self, loc: Location) -> _Mark:
-        return self.keys.get(loc) or self.value(loc)
-
-
-def _mark(node: yaml.Node) -> _Mark:
-    return _Mark(node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-class _LoadProblem(Exception):
-    def __init__(self, message: str, mark: _Mark) -> None:
-        super().__init__(message)
-        self.message = message
-        self.mark = mark
-
-
-def _index_nodes(root: yaml.Node) -> _PositionIndex:
-    index = _PositionIndex()
-    count = 0
-    stack: list[tuple[yaml.Node, Location]] = [(root, ())]
-    while stack:
-        node, loc = stack.pop()
-        count += 1
-        if count > MAX_NODES:
-            raise _LoadProblem(
-                f"the document expands to more than {MAX_NODES} values (too many aliases?); "
-                "a routine file should be small",
-                _mark(node),
-            )
-        index.values.setdefault(loc, _mark(node))
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[object, _Mark] = {}
-            for key_node, value_node in node.value:
-                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-                if key is not None:
-                    if key in seen and key != "<<":
-                        first = seen[key]
-                        raise _LoadProblem(
-                            f"duplicate key '{key}' (first given on line {first.line}); "
-                            "keep only one",
-                            _mark(key_node),
-                        )
-                    seen[key] = _mark(key_node)
-                    index.keys.setdefault((*loc, key), _mark(key_node))
-                stack.append((value_node, (*loc, key) if key is not None else loc))
-        elif isinstance(node, yaml.SequenceNode):
-            for position, item in enumerate(node.value):
-                stack.append((item, (*loc, position)))
-    return index
-
-
-def _parse_yaml(text: str) -> tuple[Any, _PositionIndex]:
-    try:
-        loader = yaml.SafeLoader(text)
-    except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        raise _LoadProblem(
-            f"character {exc.character!r} is not allowed in YAML; remove it", _Mark(line, column)
-        ) from None
-    try:
-        root = loader.get_single_node()
-        if root is None:
-            raise _LoadProblem(
-                "the file is empty; a routine needs name, title and steps", _Mark(1, 1)
-            )
-        index = _index_nodes(root)
-        data = loader.construct_document(root)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = _Mark(mark.line + 1, mark.column + 1) if mark else _Mark(1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        if exc.context and exc.problem:
-            problem = f"{exc.context}, {exc.problem}"
-        if "block" in problem or "indentation" in problem:
-            problem += "; check the indentation of this line and the one before"
-        raise _LoadProblem(f"YAML syntax error: {problem}", where) from None
-    except yaml.YAMLError as exc:
-        raise _LoadProblem(f"YAML error: {exc}", _Mark(1, 1)) from None
-    except RecursionError:
-        raise _LoadProblem("the YAML is nested too deeply", _Mark(1, 1)) from None
-    finally:
-        loader.dispose()
-    return data, index
-
-
 def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
     """Find the model class inside ``Foo``, ``Foo | None`` or ``list[Foo]``."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -343,7 +232,7 @@ def _model_at(loc: Location) -> type[BaseModel] | None:
     return model
 
 
-def _describe_validation_error(error: Any, index: _PositionIndex) -> tuple[_Mark, str]:
+def _describe_validation_error(error: Any, index: PositionIndex) -> tuple[Mark, str]:
     loc: Location = tuple(error["loc"])
     kind = error["type"]
     name = loc[-1] if loc else ""
@@ -422,13 +311,18 @@ def _semantic_problems(routine: Routine) -> Iterator[tuple[Location, str]]:
                             f"{step.duration / 1000:g}s; move it earlier or lengthen the step"
                         ),
                     )
+    from masseur.limits import session_size_problem
+
+    too_big = session_size_problem(routine)
+    if too_big is not None:
+        yield ("phases" if routine.phases is not None else "steps",), too_big
 
 
 def parse_routine(text: str, source: str = "<routine>") -> Routine:
     """Parse routine YAML text; raise BadInput with ``source:line:col: message``."""
     try:
-        data, index = _parse_yaml(text)
-    except _LoadProblem as problem:
+        data, index = parse_yaml(text)
+    except LoadProblem as problem:
         raise BadInput(
             problem.message, location=f"{source}:{problem.mark.line}:{problem.mark.column}"
         ) from None
@@ -459,12 +353,11 @@ def parse_routine(text: str, source: str = "<routine>") -> Routine:
     return routine
 
 
-def load_routine(path: Path) -> Routine:
-    """Read and validate a routine file."""
+def read_routine_text(path: Path) -> str:
+    """The text of a routine file: a regular file, at most MAX_FILE_BYTES, in UTF-8."""
     source = str(path)
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        raw = read_regular_file(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise BadInput("no such file", location=source) from None
     except IsADirectoryError:
@@ -477,13 +370,17 @@ def load_routine(path: Path) -> Routine:
             location=f"{source}:1:1",
         )
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise BadInput(
             "file is not valid UTF-8 text; save it as UTF-8", location=f"{source}:{line}:1"
         ) from None
-    return parse_routine(text, source)
+
+
+def load_routine(path: Path) -> Routine:
+    """Read and validate a routine file."""
+    return parse_routine(read_routine_text(path), str(path))
 
 
 def json_schema() -> dict[str, Any]:

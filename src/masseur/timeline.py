@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from masseur.errors import BadInput
+from masseur.limits import session_size_problem
 from masseur.phrases import Phrases, phrases_for
 from masseur.routine import Phase, Routine, Step
 
@@ -270,6 +271,8 @@ def fit_durations(natural: list[int], minimum: list[int], target: int) -> list[i
     """
     if len(natural) != len(minimum) or not natural:
         raise ValueError("need one minimum for each duration")
+    if min(natural) < 1:
+        raise ValueError("every duration must be at least 1 ms")  # else scaling never ends
     floor = sum(minimum)
     if floor > target:
         raise ValueError(f"needs at least {floor} ms")
@@ -304,6 +307,9 @@ def fit_durations(natural: list[int], minimum: list[int], target: int) -> list[i
 def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> Timeline:
     """Lay out every event of a session at its absolute time."""
     options = options or TimelineOptions()
+    too_big = session_size_problem(routine)
+    if too_big is not None:  # before expanding: a huge plan would take minutes and gigabytes
+        raise BadInput(f"'{routine.name}': {too_big}")
     language = routine.language
     phrases = phrases_for(language)
     estimate = options.estimate

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from masseur.cli_types import FiniteFloatRange
 from masseur.completion import complete_voice
 
 if TYPE_CHECKING:
@@ -30,17 +31,17 @@ def timeline_options(function: Any) -> Any:
                 help="A voice id or a language code (see `masseur voices`).",
             ),
             click.option(
-                "--volume", type=click.FloatRange(0, 1), default=None, help="Voice volume, 0 to 1."
+                "--volume", type=FiniteFloatRange(0, 1), default=None, help="Voice volume, 0 to 1."
             ),
             click.option(
                 "--chime-volume",
-                type=click.FloatRange(0, 1),
+                type=FiniteFloatRange(0, 1),
                 default=None,
                 help="Chime volume, 0 to 1.",
             ),
             click.option(
                 "--minutes",
-                type=click.FloatRange(0, 24 * 60, min_open=True),
+                type=FiniteFloatRange(0, 24 * 60, min_open=True),
                 default=None,
                 help="Fit the session into this many minutes.",
             ),

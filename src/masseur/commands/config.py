@@ -86,7 +86,15 @@ def set_command(key: str, value: str) -> None:
     The value is checked first; other settings and comments in the file are kept.
     """
     from masseur.config import config_path, format_toml_value, set_setting
+    from masseur.errors import BadInput
+    from masseur.textsafety import find_control_character, is_undecodable
 
+    if is_undecodable(value):
+        raise BadInput(
+            f"the value for '{key}' is not valid UTF-8 text; type it again in a UTF-8 terminal"
+        )
+    if find_control_character(value) is not None:
+        raise BadInput(f"the value for '{key}' contains a control character; remove it")
     written = set_setting(key, value)
     click.echo(f"{key} = {format_toml_value(written)}   ({config_path()})")
 

@@ -401,20 +401,24 @@ def check_routines() -> Iterable[Check]:
 
 
 def check_history() -> Iterable[Check]:
-    from masseur.history import history_path, read_records
+    from datetime import date
+
+    from masseur.history import history_path, scan_history
 
     path = history_path()
-    records, warnings = read_records(path)
+    scan = scan_history(path, date.today(), keep=0)
+    warnings = scan.warnings
+    sessions = _count(scan.total_sessions, "session")
     if warnings:
         yield _warn(
             "history",
-            f"{path}: {_count(len(records), 'session')}, "
-            f"{_count(len(warnings), 'damaged line')} skipped "
+            f"{path}: {sessions}, "
+            f"{_count(scan.damaged_lines, 'damaged line')} skipped "
             f"(first: {warnings[0]})",
             "nothing to do unless it grows; damaged lines are ignored",
         )
     else:
-        yield _ok("history", f"{path} ({_count(len(records), 'session')})")
+        yield _ok("history", f"{path} ({sessions})")
 
 
 # --------------------------------------------------------------------------- running them
@@ -467,6 +471,8 @@ def command(as_json: bool) -> None:
     its job), with what to do about it. The exit code is 1 if any check fails, else 0.
     A machine without a sound card gets a warning: sessions then run text-only.
     """
+    from masseur.textsafety import visible
+
     checks = run_checks()
     failures = sum(check.status == "fail" for check in checks)
     warnings = sum(check.status == "warn" for check in checks)
@@ -476,10 +482,11 @@ def command(as_json: bool) -> None:
         width = max(len(check.name) for check in checks)
         for check in checks:
             label = click.style(f"{check.status:<4}", fg=_STYLE[check.status], bold=True)
-            line = f"{label}  {check.name:<{width}}  {check.detail}"
+            # Details quote paths, settings and errors: show their control characters.
+            text = f"{check.name:<{width}}  {check.detail}"
             if check.fix:
-                line += f" -> {check.fix}"
-            click.echo(line)
+                text += f" -> {check.fix}"
+            click.echo(f"{label}  {visible(text)}")
         click.echo(
             f"\n{failures} failure{'s' if failures != 1 else ''}, "
             f"{warnings} warning{'s' if warnings != 1 else ''}"

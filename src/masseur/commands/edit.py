@@ -11,6 +11,7 @@ import click
 
 from masseur.completion import complete_routine
 from masseur.errors import BadInput, ExitStatus, MasseurError
+from masseur.textsafety import visible
 
 FALLBACK_EDITORS = ("nano", "vi")
 
@@ -111,7 +112,7 @@ def command(name: str) -> None:
         try:
             routine = load_routine(path)
         except BadInput as error:
-            click.echo(str(error) if error.location else f"{path}: {error}", err=True)
+            click.echo(visible(str(error) if error.location else f"{path}: {error}"), err=True)
             if not stdin_is_interactive():
                 click.echo(
                     f"masseur: the routine has a mistake; fix it with: masseur edit {name}",
@@ -123,7 +124,7 @@ def command(name: str) -> None:
             click.echo(f"The file is saved with the mistake: {path}", err=True)
             raise click.exceptions.Exit(ExitStatus.BAD_INPUT) from None
         break
-    click.echo(f"{path}: ok ({routine.step_count} steps)")
+    click.echo(visible(f"{path}: ok ({routine.step_count} steps)"))
     if routine.name != path.stem:
         click.echo(
             f"note: the file is named '{path.stem}' but says name: {routine.name}; "

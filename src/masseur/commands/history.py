@@ -29,14 +29,13 @@ def command(limit: int, show_all: bool, as_json: bool) -> None:
     interrupted. The streak counts consecutive days with a session; it lasts until the end
     of the day after your last one. The log is a JSON-lines file in your data folder.
     """
-    from masseur.history import history_path, read_records, summarize
+    from masseur.history import history_path, scan_history
+    from masseur.textsafety import plain, visible
 
     path = history_path()
-    records, warnings = read_records(path)
-    newest_first = sorted(records, key=lambda record: record.started, reverse=True)
-    shown = newest_first if show_all else newest_first[:limit]
     today = date.today()
-    summary = summarize(records, today)
+    scan = scan_history(path, today, None if show_all else limit)
+    shown, summary, warnings = scan.newest, scan.summary, scan.warnings
 
     if as_json:
         document = {
@@ -63,8 +62,8 @@ def command(limit: int, show_all: bool, as_json: bool) -> None:
         return
 
     for warning in warnings:
-        click.echo(f"masseur: warning: {warning}", err=True)
-    if not records:
+        click.echo(visible(f"masseur: warning: {warning}"), err=True)
+    if not scan.total_sessions:
         click.echo("No sessions yet. Start one with: masseur run ROUTINE")
         click.echo(f"(They will be logged in {path})")
         return
@@ -87,14 +86,16 @@ def command(limit: int, show_all: bool, as_json: bool) -> None:
         style = outcome_style[record.outcome]
         table.add_row(
             _when(started, today),
-            record.routine,
+            plain(record.routine),
             format_duration(record.actual_ms),
             steps,
             f"[{style}]{record.outcome}[/{style}]",
         )
     console.print(table)
-    if len(shown) < len(records):
-        console.print(f"[dim]{len(shown)} of {len(records)} sessions; --all shows every one[/dim]")
+    if len(shown) < scan.total_sessions:
+        console.print(
+            f"[dim]{len(shown)} of {scan.total_sessions} sessions; --all shows every one[/dim]"
+        )
     console.print()
     console.print(
         f"[bold]This week[/bold] (since {summary.week_start:%a %d %b}): "

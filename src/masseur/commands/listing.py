@@ -18,6 +18,7 @@ def command(as_json: bool) -> None:
     from masseur import paths
     from masseur.durations import format_duration
     from masseur.library import available_routines
+    from masseur.textsafety import plain
     from masseur.timeline import build_timeline
 
     rows: list[dict[str, object]] = []
@@ -59,21 +60,26 @@ def command(as_json: bool) -> None:
             origin += " (replaces built-in)"
         if row.get("error"):
             table.add_row(
-                str(row["name"]), "[red]invalid: run masseur validate[/red]", "", "", origin
+                plain(row["name"]), "[red]invalid: run masseur validate[/red]", "", "", origin
             )
             continue
         length = row["total_ms"]
         assert isinstance(length, int)
         table.add_row(
-            str(row["name"]), str(row["title"]), format_duration(length), str(row["steps"]), origin
+            plain(row["name"]),
+            plain(row["title"]),
+            format_duration(length),
+            str(row["steps"]),
+            origin,
         )
     console.print(table)
     for row in rows:
         if row["shadows_builtin"]:
             console.print(
-                f"\n[yellow]{row['name']}[/yellow]: your file {row['path']} is used instead of "
-                "the built-in routine of the same name; delete or rename it to get the built-in "
-                "back.",
+                plain(
+                    f"\n{row['name']}: your file {row['path']} is used instead of the built-in "
+                    "routine of the same name; delete or rename it to get the built-in back."
+                ),
                 highlight=False,
             )
-    console.print(f"\n[dim]Your routines: {paths.user_routines_dir()}[/dim]", highlight=False)
+    console.print(plain(f"\nYour routines: {paths.user_routines_dir()}", "dim"), highlight=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from masseur.completion import complete_routine
-from masseur.errors import BadInput
+from masseur.errors import BadInput, MasseurError
 
 # A routine that passes load_routine as it is, with a comment on every key, so that people
 # can learn the format by changing it. tests/test_user_routines.py loads it.
@@ -97,9 +97,10 @@ def renamed_copy(text: str, name: str) -> str:
 def check_new_name(name: str) -> None:
     from masseur.routine import SLUG_PATTERN
 
-    if not re.match(SLUG_PATTERN, name) or len(name) > 64:
+    # fullmatch: re.match with "$" would let a trailing newline into the file name.
+    if not re.fullmatch(SLUG_PATTERN, name) or len(name) > 64:
         raise BadInput(
-            f"'{name}' cannot be a routine name; use lowercase letters, digits and dashes, "
+            f"{name!r} cannot be a routine name; use lowercase letters, digits and dashes, "
             "e.g. my-evening-feet"
         )
 
@@ -133,16 +134,16 @@ def source_text(spec: str) -> tuple[str, str]:
     A built-in name comes first (so ``new foot-classic --from foot-classic --force`` goes
     back to the original); then one of the user's routines or a file path.
     """
+    from masseur.routine import read_routine_text
+
     builtin = builtin_routine_path(spec)
     if builtin is not None:
-        return builtin.read_text(encoding="utf-8"), f"built-in '{spec}'"
+        return read_routine_text(builtin), f"built-in '{spec}'"
     from masseur.library import find_routine
 
+    # Read as the loader reads: a regular file of limited size (not /dev/zero, not a FIFO).
     entry = find_routine(spec)
-    try:
-        return entry.path.read_text(encoding="utf-8"), str(entry.path)
-    except (OSError, UnicodeDecodeError) as error:
-        raise BadInput(f"cannot read: {error}", location=str(entry.path)) from None
+    return read_routine_text(entry.path), str(entry.path)
 
 
 def write_user_routine(name: str, text: str, *, force: bool) -> Path:
@@ -162,10 +163,17 @@ def write_user_routine(name: str, text: str, *, force: bool) -> Path:
             f"`masseur edit {name}`, or add --force to replace it"
         )
     parse_routine(text, str(path))  # never leave a routine behind that cannot load
-    folder.mkdir(parents=True, exist_ok=True)
-    if existing is not None and existing != path:
-        existing.unlink()  # name.yml replaced by name.yaml: keep one file per name
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{name}-", suffix=".yaml", dir=folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if existing is not None and existing != path:
+            existing.unlink()  # name.yml replaced by name.yaml: keep one file per name
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{name}-", suffix=".yaml", dir=folder)
+    except OSError as error:
+        raise MasseurError(
+            f"cannot write your routine there: {error.strerror}; check that it is a folder "
+            "you can write to, or set MASSEUR_ROUTINES_DIR to another one",
+            location=str(folder),
+        ) from None
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)

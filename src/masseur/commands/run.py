@@ -21,6 +21,7 @@ def print_dry_run(timeline: Timeline) -> None:
     from rich.table import Table
 
     from masseur.durations import format_clock, format_duration
+    from masseur.textsafety import plain
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("time", justify="right")
@@ -38,7 +39,7 @@ def print_dry_run(timeline: Timeline) -> None:
             format_clock(event.at_ms),
             event.kind.value,
             f"{segment.index + 1}" if segment else "",
-            what,
+            plain(what),
         )
     console = Console(highlight=False)
     console.print(table)

@@ -17,16 +17,19 @@ def command(routine: str) -> None:
 
     from masseur.durations import format_duration
     from masseur.library import load
+    from masseur.textsafety import plain
     from masseur.timeline import build_timeline
 
     entry, loaded = load(routine)
     timeline = build_timeline(loaded)
     console = Console(highlight=False)
+    # Routine text is printed as Text, never read as markup: "[/]" or "[link=...]" in a
+    # title must show as written.
     console.print(
-        f"[bold]{loaded.title}[/bold]  [dim]({loaded.name}, {entry.origin}, "
-        f"language {loaded.language})[/dim]"
+        plain(loaded.title, "bold"),
+        plain(f" ({loaded.name}, {entry.origin}, language {loaded.language})", "dim"),
     )
-    console.print(loaded.description)
+    console.print(plain(loaded.description))
     console.print()
     _print_list(console, "Do not do this massage if", loaded.contraindications, "red")
     _print_list(console, "Have ready", loaded.preparation, "cyan")
@@ -40,7 +43,7 @@ def command(routine: str) -> None:
     for phase in loaded.all_phases:
         if loaded.phases is not None:
             sides = " → ".join(phase.sides) if phase.sides else ""
-            table.add_row("", f"[bold]{phase.heading}[/bold]", "", sides)
+            table.add_row("", plain(phase.heading, "bold"), "", sides)
         for step in phase.steps:
             number += 1
             runs = []
@@ -49,7 +52,10 @@ def command(routine: str) -> None:
             if step.repeat > 1:
                 runs.append(f"x{step.repeat}")
             table.add_row(
-                str(number), step.heading, format_duration(phase.step_ms(step)), ", ".join(runs)
+                str(number),
+                plain(step.heading),
+                format_duration(phase.step_ms(step)),
+                ", ".join(runs),
             )
     console.print(table)
     console.print(
@@ -65,6 +71,8 @@ def command(routine: str) -> None:
 def _print_list(console: object, heading: str, items: list[str], colour: str) -> None:
     from rich.console import Console
 
+    from masseur.textsafety import plain
+
     assert isinstance(console, Console)
     if not items:
         if heading.startswith("Do not"):
@@ -72,5 +80,5 @@ def _print_list(console: object, heading: str, items: list[str], colour: str) ->
         return
     console.print(f"[bold {colour}]{heading}:[/bold {colour}]")
     for item in items:
-        console.print(f"  • {item}")
+        console.print(plain(f"  • {item}"))
     console.print()

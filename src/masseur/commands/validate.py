@@ -21,10 +21,11 @@ def command(files: tuple[Path, ...], quiet: bool) -> None:
     """
     from masseur.library import ROUTINE_SUFFIXES
     from masseur.routine import load_routine
+    from masseur.textsafety import visible
 
     targets: list[Path] = []
     for given in files:
-        if given.is_dir():
+        if _is_folder(given):
             targets += sorted(p for p in given.iterdir() if p.suffix in ROUTINE_SUFFIXES)
         else:
             targets.append(given)
@@ -34,12 +35,23 @@ def command(files: tuple[Path, ...], quiet: bool) -> None:
             routine = load_routine(path)
         except MasseurError as error:
             failures += 1
-            click.echo(str(error) if error.location else f"{path}: {error}")
+            # A file name may carry control characters: print them written out.
+            click.echo(visible(str(error) if error.location else f"{path}: {error}"))
             continue
         if not quiet:
-            click.echo(f"{path}: ok ({routine.name}, {routine.step_count} steps)", err=True)
+            click.echo(
+                visible(f"{path}: ok ({routine.name}, {routine.step_count} steps)"), err=True
+            )
     if not targets:
         click.echo("masseur: no routine files found", err=True)
         raise click.exceptions.Exit(ExitStatus.BAD_INPUT)
     if failures:
         raise click.exceptions.Exit(ExitStatus.BAD_INPUT)
+
+
+def _is_folder(path: Path) -> bool:
+    # A name too long to look up is reported by the loader, with the other files' results.
+    try:
+        return path.is_dir()
+    except OSError:
+        return False

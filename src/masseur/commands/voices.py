@@ -43,12 +43,17 @@ def command(language: str | None, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from masseur.textsafety import plain
+
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("", "id", "name", "languages"):
         table.add_column(column)
     for voice in voices:
         table.add_row(
-            "*" if voice.is_default else "", voice.id, voice.name, ", ".join(voice.languages)
+            "*" if voice.is_default else "",
+            plain(voice.id),
+            plain(voice.name),
+            plain(", ".join(voice.languages)),
         )
     console = Console(highlight=False)
     console.print(table)
