@@ -34,10 +34,11 @@ from masseur.audio import Sound, load_chime
 from masseur.cli import main
 from masseur.errors import MasseurError
 from masseur.library import load
-from masseur.speech import FakeSynthesizer, VoiceSettings, wav_frames, write_wav
+from masseur.speech import VoiceSettings, wav_frames, write_wav
 from masseur.timeline import EventKind, Timeline, TimelineOptions, build_timeline
 
 from audio_capture import non_silent_spans
+from fakes import FakeSynthesizer
 
 TESTS = Path(__file__).resolve().parent
 GOLDEN = TESTS / "golden"

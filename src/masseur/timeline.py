@@ -33,7 +33,7 @@ Estimator = Callable[[str, int, str], int]
 
 def default_estimator(text: str, rate: int, language: str = "en") -> int:
     """How long ``text`` takes to say; measured against espeak-ng (see masseur.speech)."""
-    from masseur.speech import estimate_speech_ms
+    from masseur.speech.estimate import estimate_speech_ms
 
     return estimate_speech_ms(text, rate, language)
 

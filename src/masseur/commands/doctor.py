@@ -26,6 +26,7 @@ from typing import Literal
 import click
 
 from masseur.errors import ExitStatus, MasseurError
+from masseur.text import one_line
 
 Status = Literal["ok", "warn", "fail"]
 SUBPROCESS_TIMEOUT_S = 20.0
@@ -54,11 +55,6 @@ def _fail(name: str, detail: str, fix: str | None = None) -> Check:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def _one_line(text: str, limit: int = 200) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 # --------------------------------------------------------------------------- python and packages
@@ -137,7 +133,7 @@ def check_espeak_library() -> Iterable[Check]:
         identity = engine_identity()
     except SpeechUnavailable as error:
         fix = "pip install pyttsx3" if "pyttsx3" in str(error) else "sudo apt-get install espeak-ng"
-        yield _fail("espeak-ng library", _one_line(str(error)), fix)
+        yield _fail("espeak-ng library", one_line(str(error), 200), fix)
         return
     yield _ok("espeak-ng library", f"libespeak-ng {identity.espeak_version}")
 
@@ -181,7 +177,7 @@ def check_pyttsx3() -> Iterable[Check]:
         missing = "No module named 'pyttsx3'" in finished.stderr
         yield _fail(
             "pyttsx3",
-            "not installed" if missing else f"import and init failed: {_one_line(reason)}",
+            "not installed" if missing else f"import and init failed: {one_line(reason, 200)}",
             "pip install pyttsx3" if missing else "sudo apt-get install espeak-ng",
         )
         return
@@ -195,7 +191,7 @@ def check_voices(configured_voice: str | None) -> Iterable[Check]:
         voices = list_voices()
     except MasseurError as error:
         yield _fail(
-            "voices", _one_line(str(error)), "sudo apt-get install espeak-ng espeak-ng-data"
+            "voices", one_line(str(error), 200), "sudo apt-get install espeak-ng espeak-ng-data"
         )
         return
     if not voices:
@@ -221,7 +217,7 @@ def check_voices(configured_voice: str | None) -> Iterable[Check]:
         except MasseurError as error:
             yield _fail(
                 "voice setting",
-                f"voice = {configured_voice!r}: {_one_line(str(error))}",
+                f"voice = {configured_voice!r}: {one_line(str(error), 200)}",
                 "masseur voices, then masseur config set voice ID",
             )
         else:
@@ -262,7 +258,7 @@ def check_audio(require_audio: bool) -> Iterable[Check]:
         yield _ok("audio output", "a test sound played on the default output device")
         return
     # The player's own advice (after "; ") names options of `run`; the fix below replaces it.
-    reason = _one_line(str(answer.get("error")).split("; ")[0])
+    reason = one_line(str(answer.get("error")).split("; ")[0], 200)
     if "audio output device" not in reason:
         reason = f"no audio output device: {reason}"
     if require_audio:
@@ -342,7 +338,7 @@ def check_config() -> tuple[list[Check], dict[str, object]]:
         resolved = resolve({})
     except MasseurError as error:
         where = "masseur config" if "environment" in str(error) else f"edit {path}"
-        return [_fail("settings", _one_line(str(error)), where)], {}
+        return [_fail("settings", one_line(str(error), 200), where)], {}
     if not path.exists():
         detail = f"{path} (no file; defaults apply)"
     else:
@@ -373,7 +369,7 @@ def check_routines() -> Iterable[Check]:
     elif broken:
         yield _fail(
             "built-in routines",
-            f"{len(broken)} of {len(builtin_files)} invalid, first: {_one_line(broken[0])}",
+            f"{len(broken)} of {len(builtin_files)} invalid, first: {one_line(broken[0], 200)}",
             "reinstall masseur: pip install --force-reinstall masseur",
         )
     else:
@@ -391,7 +387,7 @@ def check_routines() -> Iterable[Check]:
         yield _warn(
             "your routines",
             f"{len(invalid)} of {len(own)} invalid ({', '.join(invalid)}); first: "
-            f"{_one_line(first_error)}",
+            f"{one_line(first_error, 200)}",
             f"masseur edit {invalid[0]}",
         )
     else:

@@ -1,4 +1,4 @@
-"""The child process that runs pyttsx3; masseur.speech starts it and talks to it.
+"""The child process that runs pyttsx3; masseur.speech._worker_client starts it and talks to it.
 
 pyttsx3's espeak driver can print to stdout, hang in ``runAndWait`` and keeps one engine per
 process, so it lives here, in a process the session can kill and restart at will.
