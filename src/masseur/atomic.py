@@ -42,6 +42,18 @@ def _sync(path: Path) -> None:
         os.close(descriptor)
 
 
+def _link(temporary: Path, target: Path) -> None:
+    try:
+        os.link(temporary, target)  # unlike replace(), fails when the target exists
+    except FileExistsError:
+        raise
+    except OSError:
+        # A file system without hard links (FAT on a memory stick): check, then replace.
+        if os.path.lexists(target):
+            raise FileExistsError(f"{target} exists") from None
+        os.replace(temporary, target)
+
+
 @contextlib.contextmanager
 def replacing(target: Path, *, overwrite: bool = True) -> Iterator[Path]:
     """An empty file beside ``target`` to fill; when the block ends cleanly it becomes ``target``.
@@ -57,7 +69,7 @@ def replacing(target: Path, *, overwrite: bool = True) -> Iterator[Path]:
         if overwrite:
             os.replace(temporary, target)
         else:
-            os.link(temporary, target)  # unlike replace(), fails when the target exists
+            _link(temporary, target)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temporary)

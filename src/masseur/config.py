@@ -17,13 +17,12 @@ import difflib
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from masseur import paths
+from masseur import atomic, paths
 from masseur.errors import BadInput
 
 CONFIG_FILE_NAME = "config.toml"
@@ -350,20 +349,6 @@ def _edited_text(text: str, name: str, value: SettingValue) -> str:
     return text + f"{name} = {format_toml_value(value)}\n"
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _change_setting(path: Path | None, name: str, value: SettingValue) -> Path:
     path = path or config_path()
     if name not in SETTINGS:
@@ -380,7 +365,8 @@ def _change_setting(path: Path | None, name: str, value: SettingValue) -> Path:
         edited_ok = _parse_config_text(new_text, str(path)) == wanted
     except BadInput:
         edited_ok = False
-    _write_atomically(path, new_text if edited_ok else _render(wanted))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(path, new_text if edited_ok else _render(wanted))
     return path
 
 

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import click
 
+from masseur import atomic
 from masseur.completion import complete_routine
 from masseur.errors import BadInput
 
@@ -165,24 +164,13 @@ def write_user_routine(name: str, text: str, *, force: bool) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     if existing is not None and existing != path:
         existing.unlink()  # name.yml replaced by name.yaml: keep one file per name
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{name}-", suffix=".yaml", dir=folder)
+    # Without --force, a file someone created meanwhile is not overwritten either.
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        if force:
-            os.replace(temporary, path)
-        else:
-            # link() fails if someone created the file meanwhile, where replace() would not.
-            try:
-                os.link(temporary, path)
-            except FileExistsError:
-                raise BadInput(
-                    f"you already have a routine named '{name}' ({path}); add --force to replace it"
-                ) from None
-            os.unlink(temporary)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        atomic.write_text(path, text, overwrite=force)
+    except FileExistsError:
+        raise BadInput(
+            f"you already have a routine named '{name}' ({path}); add --force to replace it"
+        ) from None
     return path
 
 
