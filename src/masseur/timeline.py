@@ -20,8 +20,8 @@ from dataclasses import dataclass, field, replace
 from masseur.errors import BadInput
 from masseur.phrases import Phrases, phrases_for
 from masseur.routine import Routine, Step
+from masseur.speech.base import DEFAULT_RATE
 
-DEFAULT_RATE = 150
 CHIME_LEAD_MS = 800  # speech starts after the chime's attack so the two do not collide
 INTRO_GAP_MS = 1500  # silence after the introduction before the first step
 SPEECH_ROOM_MS = 1000  # a step must last at least its narration plus this much

@@ -21,12 +21,15 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import click
 
 from masseur.errors import ExitStatus, MasseurError
 from masseur.text import one_line
+
+if TYPE_CHECKING:
+    from masseur.config import Settings
 
 Status = Literal["ok", "warn", "fail"]
 SUBPROCESS_TIMEOUT_S = 20.0
@@ -329,7 +332,7 @@ def check_folder(name: str, folder: Path, purpose: str) -> Iterable[Check]:
     yield _ok(name, f"{folder} ({_count(files, 'file')}, {_human_size(size)})")
 
 
-def check_config() -> tuple[list[Check], dict[str, object]]:
+def check_config() -> tuple[list[Check], Settings | None]:
     from masseur.config import config_path, load_config, resolve
 
     path = config_path()
@@ -338,12 +341,12 @@ def check_config() -> tuple[list[Check], dict[str, object]]:
         resolved = resolve({})
     except MasseurError as error:
         where = "masseur config" if "environment" in str(error) else f"edit {path}"
-        return [_fail("settings", one_line(str(error), 200), where)], {}
+        return [_fail("settings", one_line(str(error), 200), where)], None
     if not path.exists():
         detail = f"{path} (no file; defaults apply)"
     else:
         detail = f"{path} ({len(written)} setting{'s' if len(written) != 1 else ''}, valid)"
-    return [_ok("settings", detail)], dict(resolved.values)
+    return [_ok("settings", detail)], resolved
 
 
 def check_routines() -> Iterable[Check]:
@@ -420,15 +423,16 @@ def run_checks() -> list[Check]:
     from masseur import paths
 
     config_checks, settings = check_config()
-    voice = settings.get("voice")
+    voice = settings.voice if settings is not None else None
+    require_audio = settings is not None and settings.require_audio
     groups: list[Callable[[], Iterable[Check]]] = [
         check_python,
         check_simpleaudio,
         check_espeak_command,
         check_espeak_library,
         check_pyttsx3,
-        lambda: check_voices(voice if isinstance(voice, str) else None),
-        lambda: check_audio(settings.get("require_audio") is True),
+        lambda: check_voices(voice),
+        lambda: check_audio(require_audio),
         lambda: config_checks,
         check_routines,
         lambda: check_folder(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from masseur.commands.common import build, settings_from, timeline_options
+from masseur.commands.common import timeline_options
 from masseur.completion import complete_routine
 from masseur.export import formats
 
@@ -94,9 +94,9 @@ def command(
     minutes: float | None,
     **given: object,
 ) -> None:
-    from masseur import export
+    from masseur import config, export
     from masseur.library import load
-    from masseur.speech import VoiceSettings
+    from masseur.timeline import build_timeline
 
     fmt = _choose_format(format_name, output)
     to_stdout = output is None or output == "-"
@@ -106,11 +106,8 @@ def command(
     export.check(fmt, destination)
 
     _entry, loaded = load(routine)
-    values, _sources = settings_from(loaded, dict(given))
-    timeline = build(loaded, values, minutes)
-    # The synthesizer finds the voice for an id or a language code itself (and says so in
-    # one line if there is none), on the worker it then synthesizes with.
-    voice = VoiceSettings(voice=values["voice"] or loaded.language, rate=timeline.rate)
+    settings = config.resolve(given, routine=loaded)
+    timeline = build_timeline(loaded, settings.timeline_options(minutes))
     with ExitStack() as stack:
         check_interrupt = stack.enter_context(_interrupt_between_steps())
         progress = (
@@ -123,9 +120,11 @@ def command(
             timeline,
             destination,
             routine=loaded,
-            voice=voice,
-            speech_volume=float(values["volume"]),
-            chime_volume=float(values["chime_volume"]),
+            # The synthesizer finds the voice for an id or a language code itself (and says
+            # so in one line if there is none), on the worker it then synthesizes with.
+            voice=settings.voice_settings(loaded.language),
+            speech_volume=settings.volume,
+            chime_volume=settings.chime_volume,
             progress=progress,
         )
     if warning:

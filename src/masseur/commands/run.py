@@ -1,19 +1,20 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from masseur.commands.common import build, settings_from, timeline_options
+from masseur.commands.common import timeline_options
 from masseur.completion import complete_routine
 from masseur.errors import BadInput, ExitStatus, MasseurError
 
 if TYPE_CHECKING:
+    from masseur.config import Settings
     from masseur.routine import Routine
     from masseur.runner import SessionResult
-    from masseur.session import PlayerProbe
-    from masseur.timeline import Timeline
+    from masseur.session import PlayerProbe, SessionOptions, SessionReport
+    from masseur.timeline import Timeline, TimelineOptions
 
 
 def print_dry_run(timeline: Timeline) -> None:
@@ -82,7 +83,7 @@ def safety_screen(routine: Routine, assume_yes: bool) -> bool:
     return answer.strip() == "" and answer != ""
 
 
-def print_summary(result: SessionResult, err: Any) -> None:
+def print_summary(result: SessionResult, err: IO[str]) -> None:
     from masseur.durations import format_duration
 
     words = {
@@ -131,7 +132,9 @@ def command(
     confirm. During the session: space pauses and resumes, n or Right skips
     to the next step, b or Left goes back, r repeats the instruction, q quits.
     """
+    from masseur import config
     from masseur.library import load
+    from masseur.timeline import build_timeline
 
     probe = None
     if not (dry_run or text_only):
@@ -139,21 +142,23 @@ def command(
 
         probe = PlayerProbe()  # opens the sound device while the routine loads
     _entry, loaded = load(routine)
-    values, _sources = settings_from(loaded, given)
-    timeline = build(loaded, values, minutes)
+    settings = config.resolve(given, routine=loaded)
+    timeline_options = settings.timeline_options(minutes)
+    timeline = build_timeline(loaded, timeline_options)
     if dry_run:
         print_dry_run(timeline)
         return
     if not safety_screen(loaded, yes):
         click.echo("Stopped before the session. Take care.", err=True)
         return
-    voice, no_voice = (None, None) if text_only else _choose_voice(values, loaded.language)
-    status = _run(loaded, timeline, values, voice, text_only, minutes, probe, no_voice)
+    voice, no_voice = (None, None) if text_only else _choose_voice(settings, loaded.language)
+    options = settings.session_options(voice, text_only=text_only, no_voice=no_voice)
+    status = _run(loaded, timeline, timeline_options, options, settings.plain, probe)
     if status != ExitStatus.OK:
         raise click.exceptions.Exit(status)
 
 
-def _choose_voice(values: dict[str, Any], language: str) -> tuple[str | None, str | None]:
+def _choose_voice(settings: Settings, language: str) -> tuple[str | None, str | None]:
     """The voice id for the session, or why there will be no voice.
 
     No voice for the routine's language is bad input (exit 2): reading Russian with an
@@ -162,13 +167,12 @@ def _choose_voice(values: dict[str, Any], language: str) -> tuple[str | None, st
     """
     from masseur.speech import NoVoiceForLanguage, resolve_voice
 
-    wanted = values.get("voice")
     try:
-        return resolve_voice(str(wanted) if wanted else None, language), None
+        return resolve_voice(settings.voice, language), None
     except NoVoiceForLanguage:
         raise
     except MasseurError as error:
-        if values.get("require_audio"):
+        if settings.require_audio:
             raise
         return None, error.message
 
@@ -176,30 +180,19 @@ def _choose_voice(values: dict[str, Any], language: str) -> tuple[str | None, st
 def _run(
     routine: Routine,
     timeline: Timeline,
-    values: dict[str, Any],
-    voice: str | None,
-    text_only: bool,
-    minutes: float | None,
+    timeline_options: TimelineOptions,
+    options: SessionOptions,
+    plain: bool,
     probe: PlayerProbe | None,
-    no_voice: str | None,
 ) -> ExitStatus:
     from masseur.display import LiveDisplay, PlainDisplay
     from masseur.runner import Outcome
-    from masseur.session import SessionOptions, run_session
+    from masseur.session import run_session
 
     stdout = sys.stdout
     stderr = sys.stderr
-    options = SessionOptions(
-        voice=voice,
-        rate=int(values["rate"]),
-        volume=float(values["volume"]),
-        chime_volume=float(values["chime_volume"]),
-        require_audio=bool(values["require_audio"]),
-        text_only=text_only,
-        no_voice=no_voice,
-    )
     interactive = sys.stdin.isatty()
-    live = stdout.isatty() and not values["plain"]
+    live = stdout.isatty() and not plain
     display: Any = PlainDisplay(stdout)
     if live:
         from rich.console import Console  # only the live screen needs rich
@@ -223,24 +216,28 @@ def _run(
             display.__exit__(None, None, None)
     result = report.result
     print_summary(result, stderr)
-    _record(routine, timeline, report, values, minutes, voice, stderr)
+    _record(routine, timeline, report, timeline_options, options.voice)
     return ExitStatus.INTERRUPTED if result.outcome is Outcome.INTERRUPTED else ExitStatus.OK
 
 
 def _record(
     routine: Routine,
     timeline: Timeline,
-    report: Any,
-    values: dict[str, Any],
-    minutes: float | None,
+    report: SessionReport,
+    timeline_options: TimelineOptions,
     voice: str | None,
-    stderr: Any,
 ) -> None:
     from masseur.history import SessionRecord, append_record
 
     result = report.result
-    options = {key: values[key] for key in ("rate", "countdown", "halfway", "chimes")}
-    options.update(minutes=minutes, voice=voice)
+    options: dict[str, object] = {
+        "rate": timeline_options.rate,
+        "countdown": timeline_options.countdown,
+        "halfway": timeline_options.halfway,
+        "chimes": timeline_options.chimes,
+        "minutes": timeline_options.minutes,
+        "voice": voice,
+    }
     record = SessionRecord(
         routine=routine.name,
         title=routine.title,

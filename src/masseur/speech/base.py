@@ -8,8 +8,14 @@ from typing import Protocol
 
 from masseur.errors import BadInput, MasseurError
 
+# Speech rates in words per minute, as espeak-ng counts them: the one place these bounds
+# live (routines, settings, --rate and the synthesizer all check against them).
 MIN_RATE = 80  # espeak-ng's slowest speed; it silently clamps anything below
-MAX_RATE = 450  # above this espeak switches to a different (sonic) speed-up
+# espeak-ng itself goes to 450 before switching to a different (sonic) speed-up, but above
+# ~250 its pauses shrink faster than the length estimate allows and instructions get hard to
+# follow; 400 is what masseur accepts everywhere.
+MAX_RATE = 400
+DEFAULT_RATE = 150  # when neither the settings nor the routine choose a rate
 
 INSTALL_ESPEAK = "install it with `sudo apt-get install espeak-ng`"
 INSTALL_PYTTSX3 = "install it with `pip install pyttsx3`"
@@ -38,7 +44,7 @@ class SpeechFailed(MasseurError):
 @dataclass(frozen=True)
 class VoiceSettings:
     voice: str | None = None  # a voice id (``gmw/en``), a language code (``ru``), None = default
-    rate: int = 150  # words per minute, as espeak-ng counts them
+    rate: int = DEFAULT_RATE  # words per minute
 
 
 @dataclass(frozen=True)
