@@ -17,15 +17,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Literal, get_args
 
 from masseur import paths
 from masseur.errors import MasseurError
+from masseur.outcome import OUTCOMES, Outcome
 
 HISTORY_FILE_NAME = "history.jsonl"
-
-Outcome = Literal["finished", "quit", "interrupted"]
-OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 
 # Fields whose type __post_init__ does not check itself.
@@ -69,6 +66,7 @@ class SessionRecord:
         _aware(self.started_at)
         if self.outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, not {self.outcome!r}")
+        object.__setattr__(self, "outcome", Outcome(self.outcome))  # JSON gives a plain str
         for name in ("planned_ms", "actual_ms", "steps_done", "steps_skipped", "steps_total"):
             number = getattr(self, name)
             if type(number) is not int or number < 0:

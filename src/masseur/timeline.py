@@ -53,14 +53,23 @@ class EventKind(enum.StrEnum):
         return self not in (EventKind.CHIME, EventKind.END)
 
 
+class Part(enum.Enum):
+    """Which part of the session an event belongs to."""
+
+    OPENING = "opening"  # the introduction, before the first segment
+    STEPS = "steps"  # inside a segment (Event.segment says which)
+    CLOSING = "closing"  # the end chime, the closing words and the end
+
+
 @dataclass(frozen=True)
 class Event:
     at_ms: int
     kind: EventKind
-    segment: int  # index into Timeline.segments; -1 before the first, len(segments) after
+    segment: int | None  # index into Timeline.segments; None in the opening and closing
     text: str = ""
     sound: str | None = None  # chime name for CHIME events
     estimated_ms: int = 0  # planned length of the speech or chime
+    part: Part = Part.STEPS
 
     @property
     def end_ms(self) -> int:
@@ -77,7 +86,8 @@ class Segment:
     step_index: int  # position of the step in the routine, counting across phases
     heading: str
     say: str
-    side: str | None
+    side: str | None  # "left" or "right", as the routine file says
+    side_label: str | None  # how the side is spoken and shown: the routine's side_names
     repetition: int  # 1-based
     repetitions: int
     start_ms: int
@@ -119,6 +129,7 @@ class _Run:
     step_index: int
     step: Step
     side: str | None
+    side_label: str | None
     repetition: int
     first_in_phase: bool
     text: str
@@ -126,6 +137,7 @@ class _Run:
 
 
 def _side_name(routine: Routine, phrases: Phrases, side: str) -> str:
+    """How ``side`` ("left" or "right") is spoken: the routine's side_names, else the phrases'."""
     if routine.side_names is not None:
         return routine.side_names.left if side == "left" else routine.side_names.right
     return phrases.left if side == "left" else phrases.right
@@ -147,14 +159,15 @@ def _expand(routine: Routine, phrases: Phrases) -> list[_Run]:
             sides: list[str | None] = list(step.sides) if step.sides else [None]
             for repetition in range(1, step.repeat + 1):
                 for side_number, side in enumerate(sides):
+                    label = _side_name(routine, phrases, side) if side is not None else None
                     parts: list[str] = []
                     if first_in_phase and announce_phases:
                         parts.append(_sentence(phase.heading))
-                    if side is not None and len(sides) > 1:
+                    if label is not None and len(sides) > 1:
                         template = phrases.side_switch if side_number else phrases.side_first
-                        parts.append(template.format(side=_side_name(routine, phrases, side)))
-                    elif side is not None:
-                        parts.append(_sentence(_side_name(routine, phrases, side).capitalize()))
+                        parts.append(template.format(side=label))
+                    elif label is not None:
+                        parts.append(_sentence(label.capitalize()))
                     if repetition > 1 and side_number == 0:
                         parts.append(phrases.again)
                     parts.append(step.say)
@@ -172,6 +185,7 @@ def _expand(routine: Routine, phrases: Phrases) -> list[_Run]:
                             step_index,
                             step,
                             side,
+                            label,
                             repetition,
                             first_in_phase,
                             " ".join(parts),
@@ -270,7 +284,9 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                 f"{rate} words per minute; ask for more minutes or a faster --rate"
             ) from None
 
-    events: list[Event] = [Event(0, EventKind.INTRO, -1, intro, estimated_ms=intro_ms)]
+    events: list[Event] = [
+        Event(0, EventKind.INTRO, None, intro, estimated_ms=intro_ms, part=Part.OPENING)
+    ]
     segments: list[Segment] = []
     cursor = intro_ms + INTRO_GAP_MS
     for index, (run, duration) in enumerate(zip(runs, durations, strict=True)):
@@ -285,6 +301,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                 run.step.heading,
                 run.step.say,
                 run.side,
+                run.side_label,
                 run.repetition,
                 run.step.repeat,
                 start,
@@ -333,21 +350,25 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
     steps_end = cursor
     if options.halfway and segments:
         middle = (segments[0].start_ms + steps_end) // 2
+        inside = _segment_index_at(segments, middle)
         events.append(
             Event(
                 middle,
                 EventKind.HALFWAY,
-                _segment_index_at(segments, middle),
+                inside,
                 phrases.halfway,
                 estimated_ms=estimate(phrases.halfway, rate, language),
+                part=Part.STEPS if inside is not None else Part.CLOSING,
             )
         )
-    after = len(segments)
+    closing = Part.CLOSING
     if options.chimes:
-        events.append(Event(steps_end, EventKind.CHIME, after, sound="end"))
-    events.append(Event(steps_end + lead, EventKind.OUTRO, after, outro, estimated_ms=outro_ms))
+        events.append(Event(steps_end, EventKind.CHIME, None, sound="end", part=closing))
+    events.append(
+        Event(steps_end + lead, EventKind.OUTRO, None, outro, estimated_ms=outro_ms, part=closing)
+    )
     total = steps_end + lead + outro_ms + END_TAIL_MS
-    events.append(Event(total, EventKind.END, after))
+    events.append(Event(total, EventKind.END, None, part=closing))
     # Stable sort: at equal times a chime comes before the speech it introduces.
     events.sort(key=lambda event: (event.at_ms, event.kind != EventKind.CHIME))
     return Timeline(
@@ -355,11 +376,11 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
     )
 
 
-def _segment_index_at(segments: list[Segment], position_ms: int) -> int:
+def _segment_index_at(segments: list[Segment], position_ms: int) -> int | None:
     for segment in segments:
         if segment.start_ms <= position_ms < segment.end_ms:
             return segment.index
-    return len(segments)
+    return None
 
 
 def with_chime_durations(timeline: Timeline, lengths: dict[str, int]) -> Timeline:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from typing import IO, TYPE_CHECKING, Any
 
 import click
@@ -29,11 +30,7 @@ def print_dry_run(timeline: Timeline) -> None:
     table.add_column("step")
     table.add_column("what", overflow="fold")
     for event in timeline.events:
-        segment = (
-            timeline.segments[event.segment]
-            if 0 <= event.segment < len(timeline.segments)
-            else None
-        )
+        segment = timeline.segments[event.segment] if event.segment is not None else None
         what = event.text or (f"♪ {event.sound}" if event.sound else "")
         table.add_row(
             format_clock(event.at_ms),
@@ -186,21 +183,18 @@ def _run(
     probe: PlayerProbe | None,
 ) -> ExitStatus:
     from masseur.display import LiveDisplay, PlainDisplay
-    from masseur.runner import Outcome
+    from masseur.outcome import Outcome
     from masseur.session import run_session
 
     stdout = sys.stdout
     stderr = sys.stderr
     interactive = sys.stdin.isatty()
-    live = stdout.isatty() and not plain
-    display: Any = PlainDisplay(stdout)
-    if live:
-        from rich.console import Console  # only the live screen needs rich
+    with ExitStack() as stack:
+        display: PlainDisplay | LiveDisplay = PlainDisplay(stdout)
+        if stdout.isatty() and not plain:
+            from rich.console import Console  # only the live screen needs rich
 
-        display = LiveDisplay(Console())
-    if live:
-        display.__enter__()
-    try:
+            display = stack.enter_context(LiveDisplay(Console()))
         report = run_session(
             routine,
             timeline,
@@ -211,9 +205,6 @@ def _run(
             keyboard=interactive,
             probe=probe,
         )
-    finally:
-        if live:
-            display.__exit__(None, None, None)
     result = report.result
     print_summary(result, stderr)
     _record(routine, timeline, report, timeline_options, options.voice)
@@ -247,7 +238,7 @@ def _record(
         steps_done=result.segments_done,
         steps_skipped=result.segments_skipped,
         steps_total=result.segments_total,
-        outcome=result.outcome.value,
+        outcome=result.outcome,
         options=options,
     )
     try:

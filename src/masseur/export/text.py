@@ -38,9 +38,8 @@ import textwrap
 from typing import TYPE_CHECKING, Any
 
 from masseur.durations import format_clock, format_duration
-from masseur.phrases import phrases_for
 from masseur.text import one_line
-from masseur.timeline import Event, EventKind, Segment, Timeline
+from masseur.timeline import Event, EventKind, Part, Segment, Timeline
 
 if TYPE_CHECKING:
     from masseur.export.job import Job
@@ -50,19 +49,10 @@ FORMAT_VERSION = 1
 TEXT_WIDTH = 78
 
 
-def _side_label(routine: Routine, side: str | None) -> str:
-    if side is None:
-        return ""
-    if routine.side_names is not None:
-        return routine.side_names.left if side == "left" else routine.side_names.right
-    phrases = phrases_for(routine.language)
-    return phrases.left if side == "left" else phrases.right
-
-
-def _segment_title(routine: Routine, segment: Segment) -> str:
+def _segment_title(segment: Segment) -> str:
     parts = [f"{segment.step_index + 1}. {segment.heading}"]
-    if segment.side is not None:
-        parts.append(_side_label(routine, segment.side))
+    if segment.side_label is not None:
+        parts.append(segment.side_label)
     if segment.repetitions > 1:
         parts.append(f"round {segment.repetition} of {segment.repetitions}")
     return ", ".join(parts)
@@ -83,21 +73,22 @@ def render_txt(timeline: Timeline, routine: Routine) -> str:
     ]
     stamp_width = len(format_clock(timeline.total_ms)) + 2
     indent = " " * stamp_width
-    last_phase = -1
-    last_segment = -2
+    last_phase: int | None = None
+    last_place: tuple[Part, int | None] | None = None
     for event in timeline.events:
-        if event.segment != last_segment and 0 <= event.segment < len(timeline.segments):
+        place = (event.part, event.segment)
+        if place != last_place and event.segment is not None:
             segment = timeline.segments[event.segment]
             if segment.phase_index != last_phase and _multi_phase(routine):
                 lines += ["", segment.phase_title.upper()]
                 last_phase = segment.phase_index
             span = f"{format_clock(segment.start_ms)}-{format_clock(segment.end_ms)}"
-            lines += ["", f"{_segment_title(routine, segment)}  [{span}]"]
-        elif event.segment != last_segment and event.segment >= len(timeline.segments):
+            lines += ["", f"{_segment_title(segment)}  [{span}]"]
+        elif place != last_place and event.part is Part.CLOSING:
             lines += ["", "ENDING"]
-        elif event.segment != last_segment:
+        elif place != last_place:
             lines.append("")
-        last_segment = event.segment
+        last_place = place
         if event.kind == EventKind.END:
             lines.append(f"{format_clock(event.at_ms).ljust(stamp_width)}(end of the session)")
             continue
@@ -132,19 +123,19 @@ def _step_runs(timeline: Timeline) -> dict[int, list[Segment]]:
     return runs
 
 
-def _run_description(routine: Routine, runs: list[Segment]) -> str:
+def _run_description(runs: list[Segment]) -> str:
     total = sum(segment.duration_ms for segment in runs)
     if len(runs) == 1:
         return format_duration(total)
     each = format_duration(round(total / len(runs)))
-    sides = [segment.side for segment in runs if segment.repetition == 1]
+    sides = [segment.side_label for segment in runs if segment.repetition == 1]
     repetitions = runs[0].repetitions
     what = []
     if len(sides) > 1:
-        names = " then ".join(_side_label(routine, side) for side in sides)
+        names = " then ".join(side or "" for side in sides)
         what.append(f"{each} each side ({names})")
     elif sides and sides[0] is not None:
-        what.append(f"{each} on the {_side_label(routine, sides[0])}")
+        what.append(f"{each} on the {sides[0]}")
     else:
         what.append(f"{each} each time")
     if repetitions > 1:
@@ -180,7 +171,7 @@ def render_md(timeline: Timeline, routine: Routine) -> str:
     runs_by_step = _step_runs(timeline)
     cues_by_segment: dict[int, list[Event]] = {}
     for event in timeline.events:
-        if event.kind == EventKind.CUE:
+        if event.kind == EventKind.CUE and event.segment is not None:
             cues_by_segment.setdefault(event.segment, []).append(event)
     step_index = 0
     multi_phase = _multi_phase(routine)
@@ -191,7 +182,7 @@ def render_md(timeline: Timeline, routine: Routine) -> str:
             runs = runs_by_step.get(step_index, [])
             phase_ms += sum(segment.duration_ms for segment in runs)
             phase_lines.append(
-                f"{step_index + 1}. **{_md(step.heading)}**: {_run_description(routine, runs)}"
+                f"{step_index + 1}. **{_md(step.heading)}**: {_run_description(runs)}"
             )
             phase_lines += ["", f"   {_md(step.say)}", ""]
             cues = cues_by_segment.get(runs[0].index, []) if runs else []
@@ -263,11 +254,18 @@ def timeline_document(timeline: Timeline, routine: Routine) -> dict[str, Any]:
                 "kind": event.kind.value,
                 "text": event.text,
                 "sound": event.sound,
-                "segment": event.segment,
+                "segment": _json_segment(event, len(timeline.segments)),
             }
             for index, event in enumerate(timeline.events)
         ],
     }
+
+
+def _json_segment(event: Event, count: int) -> int:
+    """The documented segment number: -1 in the opening, ``count`` in the closing."""
+    if event.segment is not None:
+        return event.segment
+    return -1 if event.part is Part.OPENING else count
 
 
 def render_json(timeline: Timeline, routine: Routine) -> str:
