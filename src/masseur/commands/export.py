@@ -1,3 +1,5 @@
+"""``masseur export``: choose the format and the destination, then hand the session to export."""
+
 from __future__ import annotations
 
 import signal
@@ -123,8 +125,7 @@ def command(
             # The synthesizer finds the voice for an id or a language code itself (and says
             # so in one line if there is none), on the worker it then synthesizes with.
             voice=settings.voice_settings(loaded.language),
-            speech_volume=settings.volume,
-            chime_volume=settings.chime_volume,
+            levels=export.Levels(speech=settings.volume, chimes=settings.chime_volume),
             progress=progress,
         )
     if warning:

@@ -1,3 +1,5 @@
+"""``masseur new``: start a routine of your own, from a commented template or a copy."""
+
 from __future__ import annotations
 
 import re
@@ -103,27 +105,28 @@ def check_new_name(name: str) -> None:
         )
 
 
-def user_routine_path(name: str) -> Path | None:
-    """The user's file for routine ``name``, if there is one."""
+def _routine_file(folder: Path, name: str) -> Path | None:
     from masseur.library import ROUTINE_SUFFIXES
-    from masseur.paths import user_routines_dir
 
     for suffix in ROUTINE_SUFFIXES:
-        candidate = user_routines_dir() / f"{name}{suffix}"
+        candidate = folder / f"{name}{suffix}"
         if candidate.is_file():
             return candidate
     return None
+
+
+def user_routine_path(name: str) -> Path | None:
+    """The user's file for routine ``name``, if there is one."""
+    from masseur.paths import user_routines_dir
+
+    return _routine_file(user_routines_dir(), name)
 
 
 def builtin_routine_path(name: str) -> Path | None:
-    from masseur.library import ROUTINE_SUFFIXES
+    """The built-in file for routine ``name``, if there is one."""
     from masseur.paths import builtin_routines_dir
 
-    for suffix in ROUTINE_SUFFIXES:
-        candidate = builtin_routines_dir() / f"{name}{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None
+    return _routine_file(builtin_routines_dir(), name)
 
 
 def source_text(spec: str) -> tuple[str, str]:

@@ -1,3 +1,5 @@
+"""``masseur run``: the safety screen, then a live session with voice, chimes and keys."""
+
 from __future__ import annotations
 
 import sys

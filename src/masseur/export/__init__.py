@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, cast
 
 from masseur.errors import BadInput
 from masseur.export.formats import BY_NAME, FORMATS, format_from_path, normalize_format
-from masseur.export.job import Destination, Job, ProgressCallback, Writer
+from masseur.export.job import Destination, Job, Levels, ProgressCallback, Writer
 
 if TYPE_CHECKING:
     from masseur.routine import Routine
@@ -56,8 +56,7 @@ def write(
     *,
     routine: Routine,
     voice: VoiceSettings,
-    speech_volume: float = 1.0,
-    chime_volume: float = 1.0,
+    levels: Levels | None = None,
     synthesizer: Synthesizer | None = None,
     progress: ProgressCallback | None = None,
 ) -> str | None:
@@ -84,10 +83,9 @@ def write(
             routine,
             destination,
             voice,
-            speech_volume,
-            chime_volume,
-            synthesizer,
-            progress,
+            levels=levels or Levels(),
+            synthesizer=synthesizer,
+            progress=progress,
         )
         return writer(job)
 
@@ -103,6 +101,7 @@ def chime_lengths(timeline: Timeline) -> dict[str, int]:
 __all__ = [
     "FORMATS",
     "Destination",
+    "Levels",
     "ProgressCallback",
     "available_audio_formats",
     "check",

@@ -48,6 +48,14 @@ class Destination:
 
 
 @dataclass(frozen=True)
+class Levels:
+    """How loud speech and chimes are in an audio export, each a gain from 0 to 1."""
+
+    speech: float = 1.0
+    chimes: float = 1.0
+
+
+@dataclass(frozen=True)
 class Job:
     """One export: the session to render, in which format, with what voice, to where."""
 
@@ -56,8 +64,7 @@ class Job:
     routine: Routine
     destination: Destination
     voice: VoiceSettings
-    speech_volume: float = 1.0
-    chime_volume: float = 1.0
+    levels: Levels = Levels()
     synthesizer: Synthesizer | None = None  # given when format.needs_speech
     progress: ProgressCallback | None = None
 

@@ -224,8 +224,8 @@ def write(job: Job) -> str | None:
             job.format.name,
             job.speech(),
             job.voice,
-            speech_volume=job.speech_volume,
-            chime_volume=job.chime_volume,
+            speech_volume=job.levels.speech,
+            chime_volume=job.levels.chimes,
             clips=clips,
             progress=job.progress,
         )

@@ -15,7 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from masseur.speech.base import INSTALL_ESPEAK, INSTALL_PYTTSX3, SpeechFailed, SpeechUnavailable
+from masseur.speech.base import (
+    INSTALL_ESPEAK,
+    INSTALL_PYTTSX3,
+    SpeechFailed,
+    SpeechTimeout,
+    SpeechUnavailable,
+)
 from masseur.text import one_line
 
 WORKER_SCRIPT = Path(__file__).with_name("_speech_worker.py")
@@ -169,3 +175,19 @@ class Worker:
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
+
+
+def ask_new_worker(command: Sequence[str], message: dict[str, Any], doing: str) -> dict[str, Any]:
+    """Start a worker, send it one request, stop it; SpeechTimeout names what it was ``doing``."""
+    deadline = time.monotonic() + WORKER_START_TIMEOUT_S
+    try:
+        worker = Worker(command, deadline)
+    except Expired:
+        raise SpeechTimeout("the speech engine took too long to start") from None
+    try:
+        reply = worker.request(message, deadline)
+    except Expired:
+        worker.kill()
+        raise SpeechTimeout(f"the speech engine took too long to {doing}") from None
+    worker.close()
+    return reply

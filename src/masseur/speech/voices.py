@@ -5,25 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from masseur import atomic
-from masseur.speech._worker_client import (
-    WORKER_START_TIMEOUT_S,
-    Expired,
-    Worker,
-    default_worker_command,
-)
-from masseur.speech.base import (
-    NoVoiceForLanguage,
-    SpeechFailed,
-    SpeechTimeout,
-    VoiceInfo,
-    normalize_language,
-)
+from masseur.speech._worker_client import ask_new_worker, default_worker_command
+from masseur.speech.base import NoVoiceForLanguage, SpeechFailed, VoiceInfo, normalize_language
 from masseur.speech.engine import engine_identity
 
 _catalog: tuple[str, list[VoiceInfo]] | None = None  # (fingerprint, voices)
@@ -47,21 +35,6 @@ def _voices_from_json(data: Any) -> list[VoiceInfo]:
         )
         for entry in data["voices"]
     ]
-
-
-def _ask_worker_for_voices(command: Sequence[str]) -> dict[str, Any]:
-    deadline = time.monotonic() + WORKER_START_TIMEOUT_S
-    try:
-        worker = Worker(command, deadline)
-    except Expired:
-        raise SpeechTimeout("the speech engine took too long to start") from None
-    try:
-        reply = worker.request({"op": "voices"}, deadline)
-    except Expired:
-        worker.kill()
-        raise SpeechTimeout("the speech engine took too long to list its voices") from None
-    worker.close()
-    return reply
 
 
 def cached_voices(fingerprint: str) -> list[VoiceInfo] | None:
@@ -105,7 +78,8 @@ def list_voices(*, worker_command: Sequence[str] | None = None) -> list[VoiceInf
     with catalog_lock:
         voices = cached_voices(fingerprint)
         if voices is None:
-            reply = _ask_worker_for_voices(worker_command or default_worker_command())
+            command = worker_command or default_worker_command()
+            reply = ask_new_worker(command, {"op": "voices"}, "list its voices")
             voices = store_voices(fingerprint, reply)
         return list(voices)
 
