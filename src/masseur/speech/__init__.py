@@ -15,9 +15,9 @@ say) does not load the process and ctypes machinery.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from masseur import lazy
 from masseur.speech.base import (
     MAX_RATE,
     MIN_RATE,
@@ -50,13 +50,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy.exports(__name__, _LAZY)
 
 
 __all__ = [
