@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import ExitStack
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 import click
 
@@ -123,7 +123,7 @@ def print_summary(result: SessionResult, err: IO[str]) -> None:
 )
 @click.option("--text-only", is_flag=True, help="No voice, no chimes: text on screen only.")
 def command(
-    routine: str, yes: bool, dry_run: bool, text_only: bool, minutes: float | None, **given: Any
+    routine: str, yes: bool, dry_run: bool, text_only: bool, minutes: float | None, **given: object
 ) -> None:
     """Guide a session of ROUTINE (a name or a file) by voice, hands-free.
 
