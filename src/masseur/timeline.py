@@ -129,7 +129,6 @@ class _Run:
     step_index: int
     step: Step
     side: str | None
-    side_label: str | None
     repetition: int
     first_in_phase: bool
     text: str
@@ -159,15 +158,14 @@ def _expand(routine: Routine, phrases: Phrases) -> list[_Run]:
             sides: list[str | None] = list(step.sides) if step.sides else [None]
             for repetition in range(1, step.repeat + 1):
                 for side_number, side in enumerate(sides):
-                    label = _side_name(routine, phrases, side) if side is not None else None
                     parts: list[str] = []
                     if first_in_phase and announce_phases:
                         parts.append(_sentence(phase.heading))
-                    if label is not None and len(sides) > 1:
+                    if side is not None and len(sides) > 1:
                         template = phrases.side_switch if side_number else phrases.side_first
-                        parts.append(template.format(side=label))
-                    elif label is not None:
-                        parts.append(_sentence(label.capitalize()))
+                        parts.append(template.format(side=_side_name(routine, phrases, side)))
+                    elif side is not None:
+                        parts.append(_sentence(_side_name(routine, phrases, side).capitalize()))
                     if repetition > 1 and side_number == 0:
                         parts.append(phrases.again)
                     parts.append(step.say)
@@ -185,7 +183,6 @@ def _expand(routine: Routine, phrases: Phrases) -> list[_Run]:
                             step_index,
                             step,
                             side,
-                            label,
                             repetition,
                             first_in_phase,
                             " ".join(parts),
@@ -301,7 +298,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                 run.step.heading,
                 run.step.say,
                 run.side,
-                run.side_label,
+                _side_name(routine, phrases, run.side) if run.side is not None else None,
                 run.repetition,
                 run.step.repeat,
                 start,

@@ -276,5 +276,6 @@ def render_json(timeline: Timeline, routine: Routine) -> str:
 RENDERERS = {"txt": render_txt, "md": render_md, "json": render_json}
 
 
-def write(job: Job) -> None:
+def write(job: Job) -> str | None:
     job.destination.write_text(RENDERERS[job.format.name](job.timeline, job.routine))
+    return None  # made from the plan alone: nothing can run over
