@@ -25,16 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from masseur.speech import (
-    SAMPLE_RATE,
-    Pyttsx3Synthesizer,
-    VoiceSettings,
-    _Worker,
-    default_worker_command,
-    estimate_speech_ms,
-    speech_features,
-    wav_frames,
-)
+from masseur.speech import Pyttsx3Synthesizer, VoiceSettings, estimate_speech_ms
+from masseur.speech._worker_client import Worker, default_worker_command
+from masseur.speech.estimate import speech_features
+from masseur.wav import SAMPLE_RATE, wav_frames
 
 ENGLISH_FIT = [
     "Breathe.",
@@ -176,7 +170,7 @@ def worker_start_ms(times: int = 5) -> list[float]:
     results = []
     for _ in range(times):
         started = time.perf_counter()
-        worker = _Worker(default_worker_command(), time.monotonic() + 10)
+        worker = Worker(default_worker_command(), time.monotonic() + 10)
         results.append((time.perf_counter() - started) * 1000)
         worker.close()
     return results

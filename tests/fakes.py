@@ -1,13 +1,26 @@
-"""Fakes for the runner: a scripted clock and a speech source that needs no synthesizer."""
+"""Test doubles: a scripted clock, a speech source that needs no synthesizer, a fake synthesizer."""
 
 from __future__ import annotations
 
+import array
 import math
 import random
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
 
 from masseur.audio import Sound
 from masseur.runner import Command
+from masseur.speech import SpeechTimeout, VoiceSettings
+from masseur.speech.base import check_request
+from masseur.speech.estimate import estimate_speech_ms
+from masseur.speech.synthesizer import cache_key
+from masseur.text import quote
 from masseur.timeline import Event
+from masseur.wav import SAMPLE_RATE, wav_frames, write_wav
 
 
 class FakeClock:
@@ -75,3 +88,59 @@ class FakeSpeech:
         sound = Sound.silence(length, 22050)
         self.by_sound[id(sound)] = event
         return sound
+
+
+def _voice_language(voice: str | None) -> str:
+    """A language for the estimator from a voice id or language code (gmw/en-us -> en-us)."""
+    if not voice:
+        return "en"
+    return voice.rsplit("/", 1)[-1]
+
+
+class FakeSynthesizer:
+    """A quiet tone as long as estimate_speech_ms says, and a record of each call.
+
+    ``delay_s`` makes every call take that long (a timeout shorter than it raises
+    SpeechTimeout after the timeout), to test callers against a slow engine.
+    """
+
+    TONE_HZ = 220.0
+    AMPLITUDE = 1000  # about -30 dBFS
+
+    def __init__(self, out_dir: Path | None = None, *, delay_s: float = 0.0) -> None:
+        self._own_dir = out_dir is None
+        self.out_dir = out_dir or Path(tempfile.mkdtemp(prefix="masseur-fake-speech-"))
+        self.delay_s = delay_s
+        self.calls: list[tuple[str, VoiceSettings]] = []
+        self._lock = threading.Lock()
+
+    def synthesize(self, text: str, settings: VoiceSettings, timeout: float | None = None) -> Path:
+        check_request(text, settings)
+        with self._lock:
+            self.calls.append((text, settings))
+        if self.delay_s > 0:
+            if timeout is not None and timeout < self.delay_s:
+                time.sleep(max(0.0, timeout))
+                raise SpeechTimeout(f"speech for {quote(text)} was not ready in time")
+            time.sleep(self.delay_s)
+        key = cache_key("fake", settings.voice or "", settings.rate, text)
+        path = self.out_dir / f"{key}.wav"
+        if wav_frames(path) is None:
+            length_ms = estimate_speech_ms(text, settings.rate, _voice_language(settings.voice))
+            write_wav(path, self.tone(length_ms))
+        return path
+
+    @classmethod
+    def tone(cls, length_ms: int) -> bytes:
+        frames = max(1, round(length_ms * SAMPLE_RATE / 1000))
+        step = 2 * math.pi * cls.TONE_HZ / SAMPLE_RATE
+        samples = array.array(
+            "h", (round(cls.AMPLITUDE * math.sin(step * i)) for i in range(frames))
+        )
+        if sys.byteorder == "big":
+            samples.byteswap()
+        return samples.tobytes()
+
+    def close(self) -> None:
+        if self._own_dir:
+            shutil.rmtree(self.out_dir, ignore_errors=True)

@@ -33,11 +33,21 @@ from masseur import export
 from masseur.audio import Sound, load_chime
 from masseur.cli import main
 from masseur.errors import MasseurError
+from masseur.export import mixdown, subtitles
+from masseur.export.clips import (
+    HEARD_THRESHOLD,
+    measure_speech,
+    speech_timings,
+    split_sentences,
+    synthesize_speech,
+)
+from masseur.export.job import write_atomically
 from masseur.library import load
-from masseur.speech import FakeSynthesizer, VoiceSettings, wav_frames, write_wav
-from masseur.timeline import EventKind, Timeline, TimelineOptions, build_timeline
+from masseur.speech import VoiceSettings, wav_frames, write_wav
+from masseur.timeline import DEFAULT_RATE, EventKind, Timeline, TimelineOptions, build_timeline
 
 from audio_capture import non_silent_spans
+from fakes import FakeSynthesizer
 
 TESTS = Path(__file__).resolve().parent
 GOLDEN = TESTS / "golden"
@@ -181,12 +191,12 @@ class PausingSynthesizer:
 @pytest.mark.parametrize("routine_name", GOLDEN_ROUTINES)
 def test_subtitles_match_golden(routine_name: str, fmt: str, tmp_path: Path) -> None:
     _, routine = load(routine_name)
-    timeline = export.session_timeline(routine)
+    timeline = build_timeline(routine, TimelineOptions(rate=routine.voice.rate or DEFAULT_RATE))
     voice = PausingSynthesizer(tmp_path)
-    clips = export.synthesize_speech(timeline, voice, VoiceSettings(None, timeline.rate))
-    timings = export.speech_timings(clips)
-    assert all(t.sentences for text, t in timings.items() if len(export.split_sentences(text)) > 1)
-    render = export.render_srt if fmt == "srt" else export.render_vtt
+    clips = synthesize_speech(timeline, voice, VoiceSettings(None, timeline.rate))
+    timings = speech_timings(clips)
+    assert all(t.sentences for text, t in timings.items() if len(split_sentences(text)) > 1)
+    render = subtitles.render_srt if fmt == "srt" else subtitles.render_vtt
     check_golden(f"{routine_name}.{fmt}", render(timeline, timings))
 
 
@@ -305,7 +315,7 @@ def test_speech_is_where_the_timeline_says_and_silence_elsewhere(
     for start, end in _sounding_intervals(export_):
         heard[start:end] = True
     outside = np.abs(wav[~heard])
-    assert outside.max(initial=0) < export.HEARD_THRESHOLD  # nothing outside: silence
+    assert outside.max(initial=0) < HEARD_THRESHOLD  # nothing outside: silence
     assert heard.mean() < 0.8  # and there is real silence between the sounds
 
 
@@ -434,27 +444,27 @@ def _bursts(*parts_ms: int) -> npt.NDArray[np.int16]:
 def test_sentences_are_found_at_the_pauses_their_marks_make() -> None:
     # Sound 1 s, a comma's pause of 200 ms, sound, a full stop's pause of 400 ms, sound.
     samples = _bursts(1000, 200, 500, 400, 700, 300)
-    timing = export.measure_speech(samples, RATE, "Rub the sole, slowly. Now stop.")
+    timing = measure_speech(samples, RATE, "Rub the sole, slowly. Now stop.")
     assert timing.heard_ms == 2800
     assert timing.sentences == ((0, 1700), (2100, 2800))
     # A colon may pause longer than a full stop; the marks, in order, still tell them apart.
     samples = _bursts(600, 450, 800, 380, 700)
-    timing = export.measure_speech(samples, RATE, "Before we begin: breathe in. Breathe out.")
+    timing = measure_speech(samples, RATE, "Before we begin: breathe in. Breathe out.")
     found = [ms for sentence in timing.sentences for ms in sentence]
     assert np.allclose(found, [0, 1850, 2230, 2930], atol=1)  # to the ms, frames rounded
     # Four sentences but only two pauses: no sentence times are guessed.
     text = "One. Two. Three. Four."
-    assert export.measure_speech(_bursts(1000, 200, 500, 400, 700), RATE, text).sentences == ()
+    assert measure_speech(_bursts(1000, 200, 500, 400, 700), RATE, text).sentences == ()
     # Two pauses of much the same length, one mark: which one is the sentence end?
     even = _bursts(500, 300, 500, 330, 500)
-    assert export.measure_speech(even, RATE, "Slowly. Softly now").sentences == ()
+    assert measure_speech(even, RATE, "Slowly. Softly now").sentences == ()
 
 
 def test_overlapping_loud_sounds_are_summed_and_clipped(tmp_path: Path) -> None:
     _, routine = load(str(SHORT_ROUTINE))
     timeline = build_timeline(routine, TimelineOptions(rate=170, chimes=False))
     out = tmp_path / "loud.wav"
-    report = export.render_audio(
+    report = mixdown.render_audio(
         timeline, routine, out, "wav", LoudSynthesizer(tmp_path), VoiceSettings(None, 170)
     )
     wav = read_wav(out)
@@ -498,7 +508,7 @@ def test_failed_audio_export_leaves_no_file(tmp_path: Path) -> None:
     (tmp_path / "speech").mkdir()
 
     def write(path: Path) -> None:
-        export.render_audio(
+        mixdown.render_audio(
             timeline,
             routine,
             path,
@@ -509,7 +519,7 @@ def test_failed_audio_export_leaves_no_file(tmp_path: Path) -> None:
         )
 
     with pytest.raises(MasseurError, match="No space left on device"):
-        export.write_atomically(target, write, force=True)
+        write_atomically(target, write, force=True)
     assert len(blocks) == 5
     assert target.read_bytes() == b"the previous export"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["session.wav", "speech"]
@@ -638,7 +648,7 @@ def test_help_documents_json_and_lists_audio_formats(capsys: pytest.CaptureFixtu
 def test_each_distinct_sentence_is_synthesized_once_and_measured(tmp_path: Path) -> None:
     timeline = short_timeline()
     synthesizer = FakeSynthesizer(tmp_path)
-    clips = export.synthesize_speech(timeline, synthesizer, VoiceSettings(None, 170))
+    clips = synthesize_speech(timeline, synthesizer, VoiceSettings(None, 170))
     assert len(synthesizer.calls) == len({e.text for e in timeline.spoken()})
     for clip in clips.values():
         assert wav_frames(clip.path) == clip.frames

@@ -24,7 +24,6 @@ import pytest
 from masseur import speech
 from masseur.errors import BadInput
 from masseur.speech import (
-    FakeSynthesizer,
     NoVoiceForLanguage,
     Prefetcher,
     Pyttsx3Synthesizer,
@@ -33,14 +32,19 @@ from masseur.speech import (
     SpeechUnavailable,
     VoiceInfo,
     VoiceSettings,
+    _worker_client,
+    engine,
     estimate_speech_ms,
     list_voices,
     resolve_voice,
+    voices,
     wav_frames,
 )
 
+from fakes import FakeSynthesizer
+
 SENTENCE = "Press your thumb slowly along the arch of your foot, from the heel to the toes."
-SRC = Path(speech.__file__).resolve().parents[1]
+SRC = Path(speech.__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -230,8 +234,8 @@ def test_the_cache_key_changes_with_the_engine(
 ) -> None:
     settings = VoiceSettings(voice="gmw/en", rate=150)
     before = synthesizer.cache_path(SENTENCE, settings)
-    upgraded = speech._EngineIdentity("1.52", "another-installation")
-    monkeypatch.setattr(speech, "_identity", upgraded)
+    upgraded = engine.EngineIdentity("1.52", "another-installation")
+    monkeypatch.setattr(engine, "_identity", upgraded)
     assert synthesizer.cache_path(SENTENCE, settings) != before
 
 
@@ -318,7 +322,9 @@ sys.exit(worker.main())
 def test_a_hanging_engine_times_out_and_the_next_sentence_works(tmp_path: Path) -> None:
     pids = tmp_path / "pids"
     script = tmp_path / "hanging_worker.py"
-    script.write_text(HANGING_WORKER.format(pids=str(pids), worker=str(speech.WORKER_SCRIPT)))
+    script.write_text(
+        HANGING_WORKER.format(pids=str(pids), worker=str(_worker_client.WORKER_SCRIPT))
+    )
     command = [sys.executable, "-P", str(script)]
 
     with Pyttsx3Synthesizer(cache_dir=tmp_path / "speech", worker_command=command) as hanging:
@@ -437,9 +443,9 @@ def test_list_voices_gives_many_voices_with_russian_and_one_default() -> None:
 
 
 def test_list_voices_is_fast_once_listed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(speech, "_catalog", None)  # as in a new process
+    monkeypatch.setattr(voices, "_catalog", None)  # as in a new process
     list_voices()  # asks a worker, keeps the answer in the (test's own) cache folder
-    monkeypatch.setattr(speech, "_catalog", None)  # a new process again
+    monkeypatch.setattr(voices, "_catalog", None)  # a new process again
     started = time.perf_counter()
     assert len(list_voices()) > 50
     assert time.perf_counter() - started < 0.05

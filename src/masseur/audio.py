@@ -15,38 +15,28 @@ from __future__ import annotations
 import array
 import functools
 import math
-import sys
 import threading
 import time
-import wave
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from masseur.errors import BadInput, MasseurError
+from masseur.errors import MasseurError
 from masseur.paths import sounds_dir
+from masseur.wav import (
+    SAMPLE_RATE,
+    SAMPLE_WIDTH,
+    pcm_from_samples,
+    read_wav,
+    samples_from_pcm,
+    write_wav,
+)
 
-SAMPLE_WIDTH = 2  # bytes per sample: signed 16-bit
 SAMPLE_MIN = -32768
 SAMPLE_MAX = 32767
 
 CHIME_NAMES = ("step", "phase", "side", "end", "soft")
-
-
-def _samples_from_pcm(pcm: bytes) -> array.array[int]:
-    samples = array.array("h")
-    samples.frombytes(pcm)
-    if sys.byteorder == "big":
-        samples.byteswap()
-    return samples
-
-
-def _pcm_from_samples(samples: array.array[int]) -> bytes:
-    if sys.byteorder == "big":
-        samples = array.array("h", samples)
-        samples.byteswap()
-    return samples.tobytes()
 
 
 @dataclass(frozen=True)
@@ -72,11 +62,11 @@ class Sound:
 
     def samples(self) -> array.array[int]:
         """The samples as integers, for analysis."""
-        return _samples_from_pcm(self.pcm)
+        return samples_from_pcm(self.pcm)
 
     @classmethod
     def from_samples(cls, samples: array.array[int], rate: int) -> Sound:
-        return cls(_pcm_from_samples(samples), rate)
+        return cls(pcm_from_samples(samples), rate)
 
     @classmethod
     def from_wav(cls, path: Path) -> Sound:
@@ -84,61 +74,11 @@ class Sound:
 
         Raises BadInput naming the file if it cannot be read or is not such a WAV file.
         """
-        try:
-            with wave.open(str(path), "rb") as wav:
-                channels = wav.getnchannels()
-                width = wav.getsampwidth()
-                rate = wav.getframerate()
-                frame_count = wav.getnframes()
-                data = wav.readframes(frame_count)
-        except FileNotFoundError:
-            raise BadInput("no such sound file", location=str(path)) from None
-        except OSError as error:
-            raise BadInput(
-                f"cannot read sound file: {error.strerror}", location=str(path)
-            ) from None
-        except wave.Error as error:
-            if str(error).startswith("unknown format"):
-                # Compressed, float or (before Python 3.12) WAVE_FORMAT_EXTENSIBLE files.
-                message = f"unsupported WAV encoding ({error}); use 8 or 16-bit PCM"
-            else:
-                message = f"not a readable WAV file ({error})"
-            raise BadInput(message, location=str(path)) from None
-        except (EOFError, ValueError) as error:
-            raise BadInput(f"not a readable WAV file ({error})", location=str(path)) from None
-
-        if width not in (1, 2):
-            raise BadInput(
-                f"unsupported WAV sample size {8 * width}-bit; use 8 or 16-bit PCM",
-                location=str(path),
-            )
-        if channels not in (1, 2):
-            raise BadInput(
-                f"unsupported WAV with {channels} channels (use mono or stereo)",
-                location=str(path),
-            )
-        if rate <= 0:
-            raise BadInput("WAV file has no valid sample rate", location=str(path))
-        whole_frames = len(data) // (width * channels)
-        data = data[: whole_frames * width * channels]  # a truncated file ends mid-frame
-
-        if width == 1:
-            # 8-bit WAV is unsigned with 128 as silence.
-            samples = array.array("h", [(byte - 128) << 8 for byte in data])
-        else:
-            samples = _samples_from_pcm(data)
-        if channels == 2:
-            left, right = samples[0::2], samples[1::2]
-            samples = array.array("h", [(a + b) >> 1 for a, b in zip(left, right, strict=True)])
-        return cls.from_samples(samples, rate)
+        return cls(*read_wav(path))
 
     def write_wav(self, path: Path) -> None:
         """Write as a 16-bit mono WAV file."""
-        with wave.open(str(path), "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(SAMPLE_WIDTH)
-            wav.setframerate(self.rate)
-            wav.writeframes(self.pcm)
+        write_wav(path, self.pcm, self.rate)
 
     def scaled(self, volume: float) -> Sound:
         """This sound at ``volume`` (a gain from 0 to 1; values outside are clipped to it)."""
@@ -365,7 +305,7 @@ class SimpleaudioPlayer:
         Raises AudioUnavailable if not. It also warms the player up: the first sound a
         process plays starts a few milliseconds later than the following ones.
         """
-        playback = self.play(Sound.silence(20, 22050))
+        playback = self.play(Sound.silence(20, SAMPLE_RATE))
         if not playback.wait(timeout=2.0):
             playback.stop()
 

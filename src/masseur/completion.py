@@ -7,7 +7,9 @@ that fails gives no suggestions, not a traceback in the middle of the user's com
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -33,10 +35,29 @@ def _quick_title(path: Path) -> str | None:
     return title.strip("\"'") or None
 
 
+Completer = Callable[[click.Context, click.Parameter, str], list[CompletionItem]]
+
+
+def _never_raises(completer: Completer) -> Completer:
+    """A completer that gives no suggestions, rather than a traceback, when it fails."""
+
+    @functools.wraps(completer)
+    def complete(
+        ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        try:
+            return completer(ctx, param, incomplete)
+        except Exception:
+            return []
+
+    return complete
+
+
 def _path_like(incomplete: str) -> bool:
     return incomplete.startswith((".", "/", "~")) or "/" in incomplete
 
 
+@_never_raises
 def complete_routine(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
@@ -44,85 +65,73 @@ def complete_routine(
 
     Something that looks like a path is left to the shell's file completion.
     """
-    try:
-        if _path_like(incomplete):
-            return [CompletionItem(incomplete, type="file")]
-        from masseur.library import available_routines
+    if _path_like(incomplete):
+        return [CompletionItem(incomplete, type="file")]
+    from masseur.library import available_routines
 
-        items = []
-        for entry in available_routines():
-            if entry.name.startswith(incomplete):
-                title = _quick_title(entry.path)
-                origin = "yours" if entry.origin == "user" else entry.origin
-                help_text = f"{title} ({origin})" if title else origin
-                items.append(CompletionItem(entry.name, help=help_text))
-        return items
-    except Exception:
-        return []
+    items = []
+    for entry in available_routines():
+        if entry.name.startswith(incomplete):
+            title = _quick_title(entry.path)
+            origin = "yours" if entry.origin == "user" else entry.origin
+            help_text = f"{title} ({origin})" if title else origin
+            items.append(CompletionItem(entry.name, help=help_text))
+    return items
 
 
+@_never_raises
 def complete_voice(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """Language codes and voice ids that start with ``incomplete``; languages come first."""
-    try:
-        from masseur.speech import list_voices
+    from masseur.speech import list_voices
 
-        voices = list_voices()
-        needle = incomplete.lower()
-        languages: dict[str, str] = {}
-        ids: list[CompletionItem] = []
-        for voice in voices:
-            for language in voice.languages:
-                if language.lower().startswith(needle):
-                    languages.setdefault(language, voice.name)
-            if voice.id.lower().startswith(needle):
-                ids.append(CompletionItem(voice.id, help=voice.name))
-        items = [
-            CompletionItem(code, help=f"language ({name})")
-            for code, name in sorted(languages.items())
-        ]
-        seen = set(languages)
-        return items + [item for item in ids if item.value not in seen]
-    except Exception:
-        return []
+    voices = list_voices()
+    needle = incomplete.lower()
+    languages: dict[str, str] = {}
+    ids: list[CompletionItem] = []
+    for voice in voices:
+        for language in voice.languages:
+            if language.lower().startswith(needle):
+                languages.setdefault(language, voice.name)
+        if voice.id.lower().startswith(needle):
+            ids.append(CompletionItem(voice.id, help=voice.name))
+    items = [
+        CompletionItem(code, help=f"language ({name})") for code, name in sorted(languages.items())
+    ]
+    seen = set(languages)
+    return items + [item for item in ids if item.value not in seen]
 
 
+@_never_raises
 def complete_setting_name(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """Setting names for ``masseur config set``/``unset``."""
-    try:
-        from masseur.config import SETTINGS
+    from masseur.config import SETTINGS
 
-        return [
-            CompletionItem(name, help=setting.help)
-            for name, setting in SETTINGS.items()
-            if name.startswith(incomplete)
-        ]
-    except Exception:
-        return []
+    return [
+        CompletionItem(name, help=setting.help)
+        for name, setting in SETTINGS.items()
+        if name.startswith(incomplete)
+    ]
 
 
+@_never_raises
 def complete_setting_value(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """Values for ``masseur config set KEY``: true/false for switches, voices for ``voice``."""
-    try:
-        from masseur.config import SETTINGS
+    from masseur.config import SETTINGS
 
-        setting = SETTINGS.get(str(ctx.params.get("key")))
-        if setting is None:
-            return []
-        if setting.name == "voice":
-            return complete_voice(ctx, param, incomplete)
-        if setting.type is bool:
-            return [
-                CompletionItem(word) for word in ("true", "false") if word.startswith(incomplete)
-            ]
+    setting = SETTINGS.get(str(ctx.params.get("key")))
+    if setting is None:
         return []
-    except Exception:
-        return []
+    if setting.name == "voice":
+        return complete_voice(ctx, param, incomplete)
+    if setting.type is bool:
+        return [CompletionItem(word) for word in ("true", "false") if word.startswith(incomplete)]
+    return []
 
 
 def completion_script(shell: str, prog_name: str = "masseur") -> str:

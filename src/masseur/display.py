@@ -6,7 +6,7 @@ from typing import IO, Any
 
 from masseur.durations import format_clock, format_duration
 from masseur.runner import Status
-from masseur.timeline import Event, EventKind, Segment
+from masseur.timeline import Event, EventKind, Part, Segment
 
 KEYS_HELP = "space pause/resume · n/→ next · b/← back · r repeat · q quit"
 
@@ -70,11 +70,11 @@ class LiveDisplay:
         self._last_text = ""
 
     def __enter__(self) -> LiveDisplay:
-        self._live.__enter__()
+        self._live.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._live.__exit__(None, None, None)
+        self._live.stop()
 
     def event(self, event: Event, status: Status) -> None:
         if event.kind is EventKind.STEP or event.kind is EventKind.INTRO:
@@ -109,7 +109,7 @@ class LiveDisplay:
                 f"{format_clock(left)} left",
             )
             rows.append(bar)
-        elif status.segment < 0:
+        elif status.part is Part.OPENING:
             rows.append(Text("Introduction", style="bold cyan"))
             rows.append(Text(self._last_text))
         else:

@@ -22,20 +22,17 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cached_property
 from pathlib import Path
-from typing import Literal, get_args
 
 from masseur import paths
 from masseur.errors import BadInput, MasseurError
 from masseur.files import open_regular_file
+from masseur.outcome import OUTCOMES, Outcome
 
 HISTORY_FILE_NAME = "history.jsonl"
 MAX_LINE_BYTES = 64 * 1024
 """A longer line is not a session masseur wrote; it is skipped as damaged."""
 MAX_WARNINGS = 20
 """Damaged lines reported one by one; the rest are counted."""
-
-Outcome = Literal["finished", "quit", "interrupted"]
-OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 
 # Fields whose type __post_init__ does not check itself.
@@ -84,6 +81,7 @@ class SessionRecord:
             raise ValueError(f"time {self.started_at!r} is out of range") from None
         if self.outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, not {self.outcome!r}")
+        object.__setattr__(self, "outcome", Outcome(self.outcome))  # JSON gives a plain str
         for name in ("planned_ms", "actual_ms", "steps_done", "steps_skipped", "steps_total"):
             number = getattr(self, name)
             if type(number) is not int or number < 0:

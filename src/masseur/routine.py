@@ -28,6 +28,7 @@ from pydantic import (
 from masseur.durations import DURATION_HELP, parse_duration_ms
 from masseur.errors import BadInput
 from masseur.files import read_regular_file
+from masseur.speech.base import MAX_RATE, MIN_RATE
 from masseur.yaml_reader import LoadProblem, Location, Mark, PositionIndex, parse_yaml
 
 MAX_FILE_BYTES = 512 * 1024
@@ -136,7 +137,7 @@ class Phase(_Model):
 
 
 class Voice(_Model):
-    rate: int | None = Field(None, ge=80, le=400, description="Words per minute.")
+    rate: int | None = Field(None, ge=MIN_RATE, le=MAX_RATE, description="Words per minute.")
     voice: Text | None = Field(None, description="A voice id or a language code.")
     volume: float | None = Field(None, ge=0, le=1)
 

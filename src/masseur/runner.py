@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from masseur.audio import Playback, Player, Sound
-from masseur.timeline import Event, EventKind, Segment, Timeline
+from masseur.outcome import Outcome
+from masseur.timeline import Event, EventKind, Part, Segment, Timeline
 
 BACK_GRACE_MS = 3000  # "back" within this long of a segment's start goes to the one before
 POLL_S = 0.05  # how often to look at the speech queue while a sentence is waiting
@@ -84,32 +85,34 @@ class Display(Protocol):
     def event(self, event: Event, status: Status) -> None: ...
 
 
-class Outcome(enum.StrEnum):
-    FINISHED = "finished"
-    QUIT = "quit"
-    INTERRUPTED = "interrupted"
-
-
 @dataclass
 class Status:
     """What the display needs to draw the session at one moment."""
 
     timeline: Timeline
     position_ms: int = 0
-    segment: int = -1
+    part: Part = Part.OPENING
+    segment: int | None = None  # index into timeline.segments while part is STEPS
     paused: bool = False
     speaking: str = ""
 
     @property
     def current(self) -> Segment | None:
-        if 0 <= self.segment < len(self.timeline.segments):
-            return self.timeline.segments[self.segment]
-        return None
+        return self.timeline.segments[self.segment] if self.segment is not None else None
+
+    @property
+    def next_index(self) -> int:
+        """The segment after this place; len(segments) means the closing."""
+        if self.part is Part.OPENING:
+            return 0
+        if self.segment is None:
+            return len(self.timeline.segments)
+        return self.segment + 1
 
     @property
     def upcoming(self) -> Segment | None:
-        following = self.segment + 1
-        if 0 <= following < len(self.timeline.segments):
+        following = self.next_index
+        if following < len(self.timeline.segments):
             return self.timeline.segments[following]
         return None
 
@@ -200,6 +203,7 @@ class Runner:
         self.voice = SpeechChannel(player)
         self.status = Status(timeline)
         self._events = list(timeline.events)
+        self._jumped = False  # the next event enters its place even if it looks the same
         self._next = 0
         self._origin = 0.0
         self._started = 0.0
@@ -259,8 +263,8 @@ class Runner:
             self.display.update(self.status)
 
     def _fire(self, event: Event) -> None:
-        if event.segment != self.status.segment:
-            self._enter_segment(event.segment)
+        if self._jumped or (event.part, event.segment) != (self.status.part, self.status.segment):
+            self._enter(event)
         if event.kind is EventKind.CHIME:
             sound = self.chimes(event.sound or "step")
             if sound is not None:
@@ -284,10 +288,11 @@ class Runner:
             return
         self.voice.say(event, sound)
 
-    def _enter_segment(self, index: int) -> None:
-        self.status.segment = index
-        if 0 <= index < len(self.timeline.segments):
-            self._visited.add(index)
+    def _enter(self, event: Event) -> None:
+        self._jumped = False
+        self.status.part, self.status.segment = event.part, event.segment
+        if event.segment is not None:
+            self._visited.add(event.segment)
 
     # ------------------------------------------------------------------ commands
 
@@ -297,11 +302,11 @@ class Runner:
         if command is Command.PAUSE:
             return self._pause()
         if command is Command.NEXT:
-            self._jump_to_segment(self.status.segment + 1, skipping=True)
+            self._jump_to_segment(self.status.next_index, skipping=True)
         elif command is Command.BACK:
             current = self.status.current
             if current is None:
-                if self.status.segment < 0:
+                if self.status.part is Part.OPENING:
                     return None  # nothing comes before the introduction
                 target = len(self.timeline.segments) - 1  # from the ending, to the last step
             elif self._position_ms() - current.start_ms < BACK_GRACE_MS:
@@ -335,7 +340,7 @@ class Runner:
 
     def _jump_to_segment(self, target: int, *, skipping: bool) -> None:
         segments = self.timeline.segments
-        if skipping and 0 <= self.status.segment < len(segments):
+        if skipping and self.status.segment is not None:
             self._skipped.add(self.status.segment)
         if target >= len(segments):
             # Past the last step: go to the ending (end chime and closing words).
@@ -349,13 +354,16 @@ class Runner:
             (i for i, event in enumerate(self._events) if event.at_ms >= start_ms),
             len(self._events),
         )
-        self.status.segment = -2  # force _enter_segment on the next event
+        self._jumped = True
         self._refresh()
 
     def _repeat_instruction(self) -> None:
-        index = self.status.segment
+        place = (self.status.part, self.status.segment)
         for event in self._events:
-            if event.segment == index and event.kind in (EventKind.STEP, EventKind.INTRO):
+            if (event.part, event.segment) == place and event.kind in (
+                EventKind.STEP,
+                EventKind.INTRO,
+            ):
                 self.voice.stop()
                 self._say(event)
                 return

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, Any
+from typing import IO
 
 from masseur.audio import NullPlayer, Player, Sound
 from masseur.errors import MasseurError
@@ -211,46 +212,41 @@ def run_session(
     """Run one session to its end (or until quit / Ctrl-C) and report what happened."""
     warnings = Warnings(stderr)
     player, audible = open_player(options, warnings, probe)
-    speech = open_speech(timeline, options, warnings)
-    real_clock = clock or MonotonicClock()
+    with contextlib.ExitStack() as stack:
+        speech = open_speech(timeline, options, warnings)
+        if speech is not None:
+            stack.callback(speech.close)
+        real_clock = clock or MonotonicClock()
 
-    def bell() -> None:
-        if stdout.isatty():
-            stdout.write("\a")
-            stdout.flush()
+        def bell() -> None:
+            if stdout.isatty():
+                stdout.write("\a")
+                stdout.flush()
 
-    def missed(event: Event) -> None:
-        gone = speech.prefetcher.unavailable if speech is not None else None
-        if gone is not None:
-            warnings.once("speech", f"{gone.message}; going on without the voice")
-        else:
-            warnings.once(
-                "missed",
-                "the voice was not ready in time for a sentence; the session "
-                "goes on and shows it on screen",
-            )
+        def missed(event: Event) -> None:
+            gone = speech.prefetcher.unavailable if speech is not None else None
+            if gone is not None:
+                warnings.once("speech", f"{gone.message}; going on without the voice")
+            else:
+                warnings.once(
+                    "missed",
+                    "the voice was not ready in time for a sentence; the session "
+                    "goes on and shows it on screen",
+                )
 
-    runner = Runner(
-        timeline,
-        clock=real_clock,
-        player=player,
-        speech=speech,
-        chimes=chime_loader(timeline, options.chime_volume, audible, bell),
-        display=display,
-        on_missed_speech=missed,
-    )
-    started_at = datetime.now().astimezone()
-    keys: Any = None
-    try:
+        runner = Runner(
+            timeline,
+            clock=real_clock,
+            player=player,
+            speech=speech,
+            chimes=chime_loader(timeline, options.chime_volume, audible, bell),
+            display=display,
+            on_missed_speech=missed,
+        )
+        started_at = datetime.now().astimezone()
         if keyboard and isinstance(real_clock, MonotonicClock):
             from masseur.keyboard import KeyReader
 
-            keys = KeyReader(real_clock.inbox.put, sys.stdin)
-            keys.__enter__()
+            stack.enter_context(KeyReader(real_clock.inbox.put, sys.stdin))
         result = runner.run()
-    finally:
-        if keys is not None:
-            keys.__exit__(None, None, None)
-        if speech is not None:
-            speech.close()
     return SessionReport(result, started_at)

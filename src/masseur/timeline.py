@@ -22,8 +22,8 @@ from masseur.errors import BadInput
 from masseur.limits import session_size_problem
 from masseur.phrases import Phrases, phrases_for
 from masseur.routine import Phase, Routine, Step
+from masseur.speech.base import DEFAULT_RATE
 
-DEFAULT_RATE = 150
 CHIME_LEAD_MS = 800  # speech starts after the chime's attack so the two do not collide
 INTRO_GAP_MS = 1500  # silence after the introduction before the first step
 SPEECH_ROOM_MS = 1000  # a step must last at least its narration plus this much
@@ -35,7 +35,7 @@ Estimator = Callable[[str, int, str], int]
 
 def default_estimator(text: str, rate: int, language: str = "en") -> int:
     """How long ``text`` takes to say; measured against espeak-ng (see masseur.speech)."""
-    from masseur.speech import estimate_speech_ms
+    from masseur.speech.estimate import estimate_speech_ms
 
     return estimate_speech_ms(text, rate, language)
 
@@ -55,14 +55,23 @@ class EventKind(enum.StrEnum):
         return self not in (EventKind.CHIME, EventKind.END)
 
 
+class Part(enum.Enum):
+    """Which part of the session an event belongs to."""
+
+    OPENING = "opening"  # the introduction, before the first segment
+    STEPS = "steps"  # inside a segment (Event.segment says which)
+    CLOSING = "closing"  # the end chime, the closing words and the end
+
+
 @dataclass(frozen=True)
 class Event:
     at_ms: int
     kind: EventKind
-    segment: int  # index into Timeline.segments; -1 before the first, len(segments) after
+    segment: int | None  # index into Timeline.segments; None in the opening and closing
     text: str = ""
     sound: str | None = None  # chime name for CHIME events
     estimated_ms: int = 0  # planned length of the speech or chime
+    part: Part = Part.STEPS
 
     @property
     def end_ms(self) -> int:
@@ -79,7 +88,8 @@ class Segment:
     step_index: int  # position of the step in the routine, counting across phases
     heading: str
     say: str
-    side: str | None
+    side: str | None  # "left" or "right", as the routine file says
+    side_label: str | None  # how the side is spoken and shown: the routine's side_names
     repetition: int  # 1-based
     repetitions: int
     start_ms: int
@@ -131,6 +141,7 @@ class _Run:
 
 
 def _side_name(routine: Routine, phrases: Phrases, side: str) -> str:
+    """How ``side`` ("left" or "right") is spoken: the routine's side_names, else the phrases'."""
     if routine.side_names is not None:
         return routine.side_names.left if side == "left" else routine.side_names.right
     return phrases.left if side == "left" else phrases.right
@@ -337,7 +348,9 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                 f"{rate} words per minute; ask for more minutes or a faster --rate"
             ) from None
 
-    events: list[Event] = [Event(0, EventKind.INTRO, -1, intro, estimated_ms=intro_ms)]
+    events: list[Event] = [
+        Event(0, EventKind.INTRO, None, intro, estimated_ms=intro_ms, part=Part.OPENING)
+    ]
     segments: list[Segment] = []
     cursor = intro_ms + INTRO_GAP_MS
     for index, (run, duration) in enumerate(zip(runs, durations, strict=True)):
@@ -352,6 +365,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                 run.step.heading,
                 run.step.say,
                 run.side,
+                _side_name(routine, phrases, run.side) if run.side is not None else None,
                 run.repetition,
                 run.step.repeat,
                 start,
@@ -400,21 +414,25 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
     steps_end = cursor
     if options.halfway and segments:
         middle = (segments[0].start_ms + steps_end) // 2
+        inside = _segment_index_at(segments, middle)
         events.append(
             Event(
                 middle,
                 EventKind.HALFWAY,
-                _segment_index_at(segments, middle),
+                inside,
                 phrases.halfway,
                 estimated_ms=estimate(phrases.halfway, rate, language),
+                part=Part.STEPS if inside is not None else Part.CLOSING,
             )
         )
-    after = len(segments)
+    closing = Part.CLOSING
     if options.chimes:
-        events.append(Event(steps_end, EventKind.CHIME, after, sound="end"))
-    events.append(Event(steps_end + lead, EventKind.OUTRO, after, outro, estimated_ms=outro_ms))
+        events.append(Event(steps_end, EventKind.CHIME, None, sound="end", part=closing))
+    events.append(
+        Event(steps_end + lead, EventKind.OUTRO, None, outro, estimated_ms=outro_ms, part=closing)
+    )
     total = steps_end + lead + outro_ms + END_TAIL_MS
-    events.append(Event(total, EventKind.END, after))
+    events.append(Event(total, EventKind.END, None, part=closing))
     # Stable sort: at equal times a chime comes before the speech it introduces.
     events.sort(key=lambda event: (event.at_ms, event.kind != EventKind.CHIME))
     return Timeline(
@@ -422,11 +440,11 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
     )
 
 
-def _segment_index_at(segments: list[Segment], position_ms: int) -> int:
+def _segment_index_at(segments: list[Segment], position_ms: int) -> int | None:
     for segment in segments:
         if segment.start_ms <= position_ms < segment.end_ms:
             return segment.index
-    return len(segments)
+    return None
 
 
 def with_chime_durations(timeline: Timeline, lengths: dict[str, int]) -> Timeline:

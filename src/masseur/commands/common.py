@@ -1,28 +1,42 @@
-"""Options and settings shared by the commands that build a session timeline (run, export)."""
+"""Options shared by the commands that build a session timeline (run, export)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TypeVar
 
 import click
 
 from masseur.cli_types import FiniteFloatRange
 from masseur.completion import complete_voice
+from masseur.config.table import SETTINGS
+from masseur.speech.base import DEFAULT_RATE
 
-if TYPE_CHECKING:
-    from masseur.routine import Routine
-    from masseur.timeline import Timeline
+_F = TypeVar("_F", bound=Callable[..., object])
 
 
-def timeline_options(function: Any) -> Any:
+def _range(name: str) -> click.IntRange | FiniteFloatRange:
+    """The click type for a numeric setting, with the bounds from the settings table."""
+    setting = SETTINGS[name]
+    low, high = setting.minimum, setting.maximum
+    if setting.type is int:
+        return click.IntRange(
+            None if low is None else int(low), None if high is None else int(high)
+        )
+    return FiniteFloatRange(low, high)
+
+
+def timeline_options(function: _F) -> _F:
     """The options that shape a session's timeline, shared by run and export."""
     for option in reversed(
         [
             click.option(
                 "--rate",
-                type=click.IntRange(80, 400),
+                type=_range("rate"),
                 default=None,
-                help="Voice speed in words per minute (default: the routine's, or 150).",
+                help=(
+                    f"Voice speed in words per minute (default: the routine's, or {DEFAULT_RATE})."
+                ),
             ),
             click.option(
                 "--voice",
@@ -31,11 +45,11 @@ def timeline_options(function: Any) -> Any:
                 help="A voice id or a language code (see `masseur voices`).",
             ),
             click.option(
-                "--volume", type=FiniteFloatRange(0, 1), default=None, help="Voice volume, 0 to 1."
+                "--volume", type=_range("volume"), default=None, help="Voice volume, 0 to 1."
             ),
             click.option(
                 "--chime-volume",
-                type=FiniteFloatRange(0, 1),
+                type=_range("chime_volume"),
                 default=None,
                 help="Chime volume, 0 to 1.",
             ),
@@ -60,47 +74,3 @@ def timeline_options(function: Any) -> Any:
     ):
         function = option(function)
     return function
-
-
-def settings_from(
-    routine: Routine, given: dict[str, object | None]
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """Effective settings: command line > environment > config file > routine > default."""
-    from masseur import config
-
-    resolved = config.resolve(given)
-    values: dict[str, Any] = dict(resolved.values)
-    sources: dict[str, str] = dict(resolved.sources)
-    if values.get("rate") is None:
-        values["rate"] = routine.voice.rate or config.DEFAULT_RATE
-        sources["rate"] = "routine" if routine.voice.rate else "default"
-    if values.get("voice") is None and routine.voice.voice:
-        values["voice"], sources["voice"] = routine.voice.voice, "routine"
-    if sources.get("volume") == "default" and routine.voice.volume is not None:
-        values["volume"], sources["volume"] = routine.voice.volume, "routine"
-    if sources.get("chime_volume") == "default" and routine.chime_volume is not None:
-        values["chime_volume"], sources["chime_volume"] = routine.chime_volume, "routine"
-    return values, sources
-
-
-def build(
-    routine: Routine,
-    values: dict[str, Any],
-    minutes: float | None,
-    *,
-    speak_warnings: bool = False,
-) -> Timeline:
-    """The session's timeline; ``speak_warnings`` when no screen shows the contraindications."""
-    from masseur.timeline import TimelineOptions, build_timeline
-
-    return build_timeline(
-        routine,
-        TimelineOptions(
-            rate=int(values["rate"]),
-            minutes=minutes,
-            countdown=bool(values["countdown"]),
-            halfway=bool(values["halfway"]),
-            chimes=bool(values["chimes"]),
-            speak_warnings=speak_warnings,
-        ),
-    )

@@ -1,3 +1,5 @@
+"""``masseur completion``: print the script that lets a shell complete masseur's words."""
+
 from __future__ import annotations
 
 import os

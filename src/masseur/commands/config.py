@@ -1,3 +1,5 @@
+"""``masseur config``: show the settings and where each comes from; set and unset them."""
+
 from __future__ import annotations
 
 import json

@@ -14,271 +14,34 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING
 
 import click
 
+from masseur.commands.doctor_checks import (
+    Check,
+    Status,
+    _count,
+    _fail,
+    _ok,
+    _warn,
+    check_audio,
+    check_espeak_command,
+    check_espeak_library,
+    check_python,
+    check_pyttsx3,
+    check_simpleaudio,
+    check_voices,
+)
 from masseur.errors import ExitStatus, MasseurError
+from masseur.text import one_line
 
-Status = Literal["ok", "warn", "fail"]
-SUBPROCESS_TIMEOUT_S = 20.0
-SIMPLEAUDIO_DISTRIBUTIONS = ("simpleaudio-patched", "simpleaudio-312compat", "simpleaudio")
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    status: Status
-    detail: str
-    fix: str | None = None
-
-
-def _ok(name: str, detail: str) -> Check:
-    return Check(name, "ok", detail)
-
-
-def _warn(name: str, detail: str, fix: str | None = None) -> Check:
-    return Check(name, "warn", detail, fix)
-
-
-def _fail(name: str, detail: str, fix: str | None = None) -> Check:
-    return Check(name, "fail", detail, fix)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def _one_line(text: str, limit: int = 200) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
-# --------------------------------------------------------------------------- python and packages
-
-
-def check_python() -> Iterable[Check]:
-    # An older Python cannot even import masseur (pyproject requires 3.11), so this line is
-    # information for bug reports rather than a test.
-    version = ".".join(str(part) for part in sys.version_info[:3])
-    yield _ok("python", f"Python {version} ({sys.executable})")
-
-
-def _simpleaudio_distribution() -> tuple[str, str] | None:
-    from importlib import metadata
-
-    for name in SIMPLEAUDIO_DISTRIBUTIONS:
-        try:
-            return name, metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return None
-
-
-def check_simpleaudio() -> Iterable[Check]:
-    import importlib.util
-
-    found = _simpleaudio_distribution()
-    importable = importlib.util.find_spec("simpleaudio") is not None
-    if found is None or not importable:
-        yield _warn(
-            "simpleaudio",
-            "not installed: no chimes or speech through the speakers (text-only sessions)",
-            "pip install simpleaudio (needs gcc and libasound2-dev), or "
-            "simpleaudio-patched on Python 3.12+",
-        )
-        return
-    name, version = found
-    if name == "simpleaudio" and sys.version_info >= (3, 12):
-        yield _fail(
-            "simpleaudio",
-            f"simpleaudio {version} crashes the program after every sound on Python 3.12+",
-            "pip uninstall simpleaudio && pip install simpleaudio-patched",
-        )
-        return
-    yield _ok("simpleaudio", f"{name} {version}")
-
-
-# --------------------------------------------------------------------------- espeak-ng and pyttsx3
-
-
-def check_espeak_command() -> Iterable[Check]:
-    binary = shutil.which("espeak-ng")
-    if binary is None:
-        yield _warn(
-            "espeak-ng command",
-            "not found (masseur speaks through the library, but the command comes with "
-            "its voice data)",
-            "sudo apt-get install espeak-ng",
-        )
-        return
-    try:
-        finished = subprocess.run(
-            [binary, "--version"], capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT_S
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        yield _warn("espeak-ng command", f"{binary} does not run: {error}")
-        return
-    version = finished.stdout.strip().split("  ")[0] or "unknown version"
-    yield _ok("espeak-ng command", f"{binary}: {version}")
-
-
-def check_espeak_library() -> Iterable[Check]:
-    from masseur.speech import SpeechUnavailable, engine_identity
-
-    try:
-        identity = engine_identity()
-    except SpeechUnavailable as error:
-        fix = "pip install pyttsx3" if "pyttsx3" in str(error) else "sudo apt-get install espeak-ng"
-        yield _fail("espeak-ng library", _one_line(str(error)), fix)
-        return
-    yield _ok("espeak-ng library", f"libespeak-ng {identity.espeak_version}")
-
-
-# Runs in a child process so that a pyttsx3 that hangs or kills its process cannot take the
-# doctor down with it. The last line of stdout is the answer (pyttsx3 may print before it).
-_PYTTSX3_PROBE = """
-import json, importlib.metadata
-import pyttsx3
-engine = pyttsx3.init("espeak")
-voices = engine.getProperty("voices")
-print()
-print(json.dumps({"version": importlib.metadata.version("pyttsx3"), "voices": len(voices)}))
-"""
-
-
-def check_pyttsx3() -> Iterable[Check]:
-    try:
-        finished = subprocess.run(
-            [sys.executable, "-c", _PYTTSX3_PROBE],
-            capture_output=True,
-            text=True,
-            timeout=SUBPROCESS_TIMEOUT_S,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired:
-        yield _fail(
-            "pyttsx3",
-            f"pyttsx3.init() did not finish in {SUBPROCESS_TIMEOUT_S:g} s",
-            "sudo apt-get install --reinstall espeak-ng espeak-ng-data",
-        )
-        return
-    lines = finished.stdout.strip().splitlines()
-    try:
-        answer = json.loads(lines[-1]) if finished.returncode == 0 and lines else None
-    except ValueError:
-        answer = None
-    if not isinstance(answer, dict):
-        error_lines = finished.stderr.strip().splitlines()
-        reason = error_lines[-1] if error_lines else f"exit status {finished.returncode}"
-        missing = "No module named 'pyttsx3'" in finished.stderr
-        yield _fail(
-            "pyttsx3",
-            "not installed" if missing else f"import and init failed: {_one_line(reason)}",
-            "pip install pyttsx3" if missing else "sudo apt-get install espeak-ng",
-        )
-        return
-    yield _ok("pyttsx3", f"pyttsx3 {answer['version']} starts the espeak driver")
-
-
-def check_voices(configured_voice: str | None) -> Iterable[Check]:
-    from masseur.speech import list_voices, resolve_voice
-
-    try:
-        voices = list_voices()
-    except MasseurError as error:
-        yield _fail(
-            "voices", _one_line(str(error)), "sudo apt-get install espeak-ng espeak-ng-data"
-        )
-        return
-    if not voices:
-        yield _fail("voices", "espeak-ng has no voices", "sudo apt-get install espeak-ng-data")
-        return
-    default = next((voice.id for voice in voices if voice.is_default), voices[0].id)
-    yield _ok("voices", f"{len(voices)} voices, default {default}")
-    try:
-        russian = resolve_voice("ru", None)
-    except MasseurError:
-        russian = None
-    if russian is None:
-        yield _warn(
-            "russian voice",
-            "none installed: Russian routines would be read by another voice",
-            "sudo apt-get install espeak-ng-data",
-        )
-    else:
-        yield _ok("russian voice", russian)
-    if configured_voice:
-        try:
-            chosen = resolve_voice(configured_voice, None)
-        except MasseurError as error:
-            yield _fail(
-                "voice setting",
-                f"voice = {configured_voice!r}: {_one_line(str(error))}",
-                "masseur voices, then masseur config set voice ID",
-            )
-        else:
-            yield _ok("voice setting", f"{configured_voice!r} speaks with {chosen}")
-
-
-# --------------------------------------------------------------------------- sound output
-
-# simpleaudio can crash its process on some Pythons; probe the device in a child process.
-_AUDIO_PROBE = """
-import json
-try:
-    from masseur.audio import SimpleaudioPlayer
-    SimpleaudioPlayer().probe()
-except Exception as error:
-    print(json.dumps({"ok": False, "error": str(error)}))
-else:
-    print(json.dumps({"ok": True}))
-"""
-
-
-def check_audio(require_audio: bool) -> Iterable[Check]:
-    try:
-        finished = subprocess.run(
-            [sys.executable, "-c", _AUDIO_PROBE],
-            capture_output=True,
-            text=True,
-            timeout=SUBPROCESS_TIMEOUT_S,
-            stdin=subprocess.DEVNULL,
-        )
-        lines = finished.stdout.strip().splitlines()
-        answer = json.loads(lines[-1]) if lines else None
-        if not isinstance(answer, dict):
-            raise ValueError(f"the sound test exited with status {finished.returncode}")
-    except (subprocess.TimeoutExpired, ValueError) as error:
-        answer = {"ok": False, "error": f"the sound test failed: {error}"}
-    if answer.get("ok"):
-        yield _ok("audio output", "a test sound played on the default output device")
-        return
-    # The player's own advice (after "; ") names options of `run`; the fix below replaces it.
-    reason = _one_line(str(answer.get("error")).split("; ")[0])
-    if "audio output device" not in reason:
-        reason = f"no audio output device: {reason}"
-    if require_audio:
-        yield _fail(
-            "audio output",
-            f"{reason}; require_audio is on, so sessions will not start",
-            "connect a sound device, or masseur config unset require_audio",
-        )
-    else:
-        yield _warn(
-            "audio output",
-            f"{reason}; sessions still run, text-only",
-            "connect a sound device; `masseur export ROUTINE -o session.wav` makes a file to "
-            "play elsewhere",
-        )
-
+if TYPE_CHECKING:
+    from masseur.config import Settings
 
 # --------------------------------------------------------------------------- folders and files
 
@@ -333,7 +96,7 @@ def check_folder(name: str, folder: Path, purpose: str) -> Iterable[Check]:
     yield _ok(name, f"{folder} ({_count(files, 'file')}, {_human_size(size)})")
 
 
-def check_config() -> tuple[list[Check], dict[str, object]]:
+def check_config() -> tuple[list[Check], Settings | None]:
     from masseur.config import config_path, load_config, resolve
 
     path = config_path()
@@ -342,12 +105,12 @@ def check_config() -> tuple[list[Check], dict[str, object]]:
         resolved = resolve({})
     except MasseurError as error:
         where = "masseur config" if "environment" in str(error) else f"edit {path}"
-        return [_fail("settings", _one_line(str(error)), where)], {}
+        return [_fail("settings", one_line(str(error), 200), where)], None
     if not path.exists():
         detail = f"{path} (no file; defaults apply)"
     else:
         detail = f"{path} ({len(written)} setting{'s' if len(written) != 1 else ''}, valid)"
-    return [_ok("settings", detail)], dict(resolved.values)
+    return [_ok("settings", detail)], resolved
 
 
 def check_routines() -> Iterable[Check]:
@@ -373,7 +136,7 @@ def check_routines() -> Iterable[Check]:
     elif broken:
         yield _fail(
             "built-in routines",
-            f"{len(broken)} of {len(builtin_files)} invalid, first: {_one_line(broken[0])}",
+            f"{len(broken)} of {len(builtin_files)} invalid, first: {one_line(broken[0], 200)}",
             "reinstall masseur: pip install --force-reinstall masseur",
         )
     else:
@@ -391,7 +154,7 @@ def check_routines() -> Iterable[Check]:
         yield _warn(
             "your routines",
             f"{len(invalid)} of {len(own)} invalid ({', '.join(invalid)}); first: "
-            f"{_one_line(first_error)}",
+            f"{one_line(first_error, 200)}",
             f"masseur edit {invalid[0]}",
         )
     else:
@@ -428,15 +191,16 @@ def run_checks() -> list[Check]:
     from masseur import paths
 
     config_checks, settings = check_config()
-    voice = settings.get("voice")
+    voice = settings.voice if settings is not None else None
+    require_audio = settings is not None and settings.require_audio
     groups: list[Callable[[], Iterable[Check]]] = [
         check_python,
         check_simpleaudio,
         check_espeak_command,
         check_espeak_library,
         check_pyttsx3,
-        lambda: check_voices(voice if isinstance(voice, str) else None),
-        lambda: check_audio(settings.get("require_audio") is True),
+        lambda: check_voices(voice),
+        lambda: check_audio(require_audio),
         lambda: config_checks,
         check_routines,
         lambda: check_folder(

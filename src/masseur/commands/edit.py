@@ -1,3 +1,5 @@
+"""``masseur edit``: open one of your routines in an editor and check it when saved."""
+
 from __future__ import annotations
 
 import os

@@ -1,36 +1,32 @@
+"""``masseur export``: choose the format and the destination, then hand the session to export."""
+
 from __future__ import annotations
 
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
 import click
 
-from masseur.commands.common import build, settings_from, timeline_options
+from masseur.commands.common import timeline_options
 from masseur.completion import complete_routine
-from masseur.timeline import with_chime_durations
+from masseur.export import formats
 
 if TYPE_CHECKING:
-    from masseur.export import ProgressCallback
+    from masseur.export.job import ProgressCallback
 
-HELP = """Export the session of ROUTINE (a name or a file) as text, subtitles or audio.
+HELP = f"""Export the session of ROUTINE (a name or a file) as text, subtitles or audio.
 
 The export renders the same timeline that `run` plays, shaped by the same options
 (--rate, --minutes, --countdown, --halfway, --no-chimes). The format comes from --format,
 else from the extension of the -o file.
 
 \b
-  txt   the narration in order, with times and step headings
-  md    a printable guide: warnings, preparation, notes, steps by phase, total
-  json  the timeline: every event and timed part (shape below)
-  srt   subtitles; each cue lasts as long as its sentence is heard in the audio
-  vtt   the same subtitles as WebVTT
-  wav   the whole session as audio, with every sentence and chime in place
-  flac, ogg, mp3   the same audio, compressed (see the list of formats below)
+{chr(10).join(formats.help_lines())}
 
 Text formats go to standard output with `-o -` (or without -o). Files are written
 atomically: a failed or interrupted export leaves nothing behind, and an existing file is
@@ -43,17 +39,17 @@ next sentence back), the sentences overlap, and one warning line says where.
 
 \b
 JSON shape (format_version 1; times in ms from the session start; keys sorted):
-  {"format_version": 1,
-   "routine": {"name", "title", "description", "language"},
+  {{"format_version": 1,
+   "routine": {{"name", "title", "description", "language"}},
    "rate": words per minute,
-   "totals": {"total_ms", "steps_ms", "speech_ms", "steps", "segments",
-              "events", "spoken_events"},
-   "segments": [{"index", "phase_index", "phase", "step_index", "step", "say",
+   "totals": {{"total_ms", "steps_ms", "speech_ms", "steps", "segments",
+              "events", "spoken_events"}},
+   "segments": [{{"index", "phase_index", "phase", "step_index", "step", "say",
                  "side": "left"|"right"|null, "repetition", "repetitions",
-                 "start_ms", "end_ms", "duration_ms"}],
-   "events": [{"index", "start_ms", "end_ms", "segment", "text",
+                 "start_ms", "end_ms", "duration_ms"}}],
+   "events": [{{"index", "start_ms", "end_ms", "segment", "text",
                "kind": "intro"|"step"|"cue"|"countdown"|"halfway"|"outro"|"chime"|"end",
-               "sound": chime name or null}]}
+               "sound": chime name or null}}]}}
 """
 
 
@@ -87,7 +83,7 @@ class _ExportCommand(click.Command):
     "--format",
     "format_name",
     metavar="FORMAT",
-    help="txt, md, json, srt, vtt, wav, flac, ogg or mp3 (default: from FILE's extension).",
+    help=f"{formats.format_list()} (default: from FILE's extension).",
 )
 @click.option("-o", "--output", metavar="FILE", help="Where to write; '-' for standard output.")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
@@ -100,98 +96,60 @@ def command(
     minutes: float | None,
     **given: object,
 ) -> None:
-    from masseur import export
-    from masseur.errors import BadInput
+    from masseur import config, export
     from masseur.library import load
+    from masseur.timeline import build_timeline
 
-    to_stdout = output is None or output == "-"
     fmt = _choose_format(format_name, output)
-    if fmt in export.AUDIO_FORMATS:
-        if to_stdout:
-            raise BadInput(
-                f"{fmt} audio cannot go to standard output; give a file, e.g. -o session.{fmt}"
-            )
-        if fmt != "wav" and fmt not in export.available_audio_formats():
-            raise BadInput(
-                f"{fmt} export is not available on this machine; "
-                f"available audio formats: {', '.join(export.available_audio_formats())}"
-            )
-    target = None if to_stdout else Path(output or "")
-    if target is not None and target.exists() and not force:
-        raise BadInput(f"{target} exists; use --force to overwrite")
+    to_stdout = output is None or output == "-"
+    destination = export.Destination(
+        None if to_stdout else Path(output or ""), stream=sys.stdout, force=force
+    )
+    export.check(fmt, destination)
 
     _entry, loaded = load(routine)
-    values, _sources = settings_from(loaded, dict(given))
+    settings = config.resolve(given, routine=loaded)
     # A sound file is heard with no screen: it says the contraindications itself.
-    timeline = build(loaded, values, minutes, speak_warnings=fmt not in ("txt", "md", "json"))
-    timeline = with_chime_durations(timeline, export.chime_lengths(timeline))
-    words_per_minute = timeline.rate
-
-    if fmt in ("txt", "md", "json"):
-        with _interrupt_between_steps():
-            export.write_text(
-                export.render_text(fmt, timeline, loaded), target, force=force, stream=sys.stdout
-            )
-        return
-
-    from masseur.speech import Pyttsx3Synthesizer, VoiceSettings
-
-    # The synthesizer finds the voice for an id or a language code itself (and says so in
-    # one line if there is none), on the worker it then synthesizes with.
-    settings = VoiceSettings(voice=values["voice"] or loaded.language, rate=words_per_minute)
-    with (
-        Pyttsx3Synthesizer() as synthesizer,
-        _interrupt_between_steps() as check_interrupt,
-        _progress_bar(check_interrupt) as progress,
-    ):
-        clips = export.synthesize_speech(timeline, synthesizer, settings, progress=progress)
-        if fmt in ("srt", "vtt"):
-            timings = export.speech_timings(clips)
-            renderer = export.render_srt if fmt == "srt" else export.render_vtt
-            text = renderer(timeline, timings)
-            overlaps = export.find_overlaps(timeline, timings)
-            export.write_text(text, target, force=force, stream=sys.stdout)
-        else:
-            assert target is not None
-            speech_volume = float(values["volume"])
-            chimes_volume = float(values["chime_volume"])
-
-            def write(path: Path) -> None:
-                export.render_audio(
-                    timeline,
-                    loaded,
-                    path,
-                    fmt,
-                    synthesizer,
-                    settings,
-                    speech_volume=speech_volume,
-                    chime_volume=chimes_volume,
-                    clips=clips,
-                    progress=progress,
-                )
-
-            export.write_atomically(target, write, force=force)
-            overlaps = export.find_overlaps(timeline, export.speech_timings(clips))
-    warning = export.describe_overlaps(overlaps)
+    speak_warnings = formats.BY_NAME[fmt].needs_speech
+    timeline = build_timeline(
+        loaded, settings.timeline_options(minutes, speak_warnings=speak_warnings)
+    )
+    with ExitStack() as stack:
+        check_interrupt = stack.enter_context(_interrupt_between_steps())
+        progress = (
+            stack.enter_context(_progress_bar(check_interrupt))
+            if formats.BY_NAME[fmt].needs_speech
+            else None
+        )
+        warning = export.write(
+            fmt,
+            timeline,
+            destination,
+            routine=loaded,
+            # The synthesizer finds the voice for an id or a language code itself (and says
+            # so in one line if there is none), on the worker it then synthesizes with.
+            voice=settings.voice_settings(loaded.language),
+            levels=export.Levels(speech=settings.volume, chimes=settings.chime_volume),
+            progress=progress,
+        )
     if warning:
         click.echo(f"masseur: {warning}", err=True)
 
 
 def _choose_format(format_name: str | None, output: str | None) -> str:
-    from masseur import export
     from masseur.errors import BadInput
 
     if format_name:
-        return export.normalize_format(format_name)
+        return formats.normalize_format(format_name)
     if output and output != "-":
-        found = export.format_from_path(output)
+        found = formats.format_from_path(output)
         if found:
             return found
         raise BadInput(
             f"cannot tell the format from '{output}'; add --format "
-            f"({', '.join(export.FORMATS)}) or use one of those extensions"
+            f"({', '.join(formats.FORMATS)}) or use one of those extensions"
         )
-    raise BadInput(f"say which format with --format ({', '.join(export.FORMATS)})")
+    raise BadInput(f"say which format with --format ({', '.join(formats.FORMATS)})")
 
 
 @contextmanager

@@ -1,3 +1,5 @@
+"""``masseur history``: past sessions, time per week and the current streak."""
+
 from __future__ import annotations
 
 import json

@@ -1,3 +1,5 @@
+"""``masseur list``: the built-in routines and your own, with their length."""
+
 from __future__ import annotations
 
 import json

@@ -1,12 +1,13 @@
+"""``masseur new``: start a routine of your own, from a commented template or a copy."""
+
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import click
 
+from masseur import atomic
 from masseur.completion import complete_routine
 from masseur.errors import BadInput, MasseurError
 
@@ -105,27 +106,28 @@ def check_new_name(name: str) -> None:
         )
 
 
-def user_routine_path(name: str) -> Path | None:
-    """The user's file for routine ``name``, if there is one."""
+def _routine_file(folder: Path, name: str) -> Path | None:
     from masseur.library import ROUTINE_SUFFIXES
-    from masseur.paths import user_routines_dir
 
     for suffix in ROUTINE_SUFFIXES:
-        candidate = user_routines_dir() / f"{name}{suffix}"
+        candidate = folder / f"{name}{suffix}"
         if candidate.is_file():
             return candidate
     return None
+
+
+def user_routine_path(name: str) -> Path | None:
+    """The user's file for routine ``name``, if there is one."""
+    from masseur.paths import user_routines_dir
+
+    return _routine_file(user_routines_dir(), name)
 
 
 def builtin_routine_path(name: str) -> Path | None:
-    from masseur.library import ROUTINE_SUFFIXES
+    """The built-in file for routine ``name``, if there is one."""
     from masseur.paths import builtin_routines_dir
 
-    for suffix in ROUTINE_SUFFIXES:
-        candidate = builtin_routines_dir() / f"{name}{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None
+    return _routine_file(builtin_routines_dir(), name)
 
 
 def source_text(spec: str) -> tuple[str, str]:
@@ -163,34 +165,25 @@ def write_user_routine(name: str, text: str, *, force: bool) -> Path:
             f"`masseur edit {name}`, or add --force to replace it"
         )
     parse_routine(text, str(path))  # never leave a routine behind that cannot load
+    cannot_write = (
+        "cannot write your routine there: {}; check that it is a folder you can write to, "
+        "or set MASSEUR_ROUTINES_DIR to another one"
+    )
     try:
         folder.mkdir(parents=True, exist_ok=True)
         if existing is not None and existing != path:
             existing.unlink()  # name.yml replaced by name.yaml: keep one file per name
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{name}-", suffix=".yaml", dir=folder)
     except OSError as error:
-        raise MasseurError(
-            f"cannot write your routine there: {error.strerror}; check that it is a folder "
-            "you can write to, or set MASSEUR_ROUTINES_DIR to another one",
-            location=str(folder),
-        ) from None
+        raise MasseurError(cannot_write.format(error.strerror), location=str(folder)) from None
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        if force:
-            os.replace(temporary, path)
-        else:
-            # link() fails if someone created the file meanwhile, where replace() would not.
-            try:
-                os.link(temporary, path)
-            except FileExistsError:
-                raise BadInput(
-                    f"you already have a routine named '{name}' ({path}); add --force to replace it"
-                ) from None
-            os.unlink(temporary)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        # Without --force, a file someone created meanwhile is not overwritten either.
+        atomic.write_text(path, text, overwrite=force)
+    except FileExistsError:
+        raise BadInput(
+            f"you already have a routine named '{name}' ({path}); add --force to replace it"
+        ) from None
+    except OSError as error:
+        raise MasseurError(cannot_write.format(error.strerror), location=str(folder)) from None
     return path
 
 

@@ -1,19 +1,23 @@
+"""``masseur run``: the safety screen, then a live session with voice, chimes and keys."""
+
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from contextlib import ExitStack
+from typing import IO, TYPE_CHECKING
 
 import click
 
-from masseur.commands.common import build, settings_from, timeline_options
+from masseur.commands.common import timeline_options
 from masseur.completion import complete_routine
 from masseur.errors import BadInput, ExitStatus, MasseurError
 
 if TYPE_CHECKING:
+    from masseur.config import Settings
     from masseur.routine import Routine
     from masseur.runner import SessionResult
-    from masseur.session import PlayerProbe
-    from masseur.timeline import Timeline
+    from masseur.session import PlayerProbe, SessionOptions, SessionReport
+    from masseur.timeline import Timeline, TimelineOptions
 
 
 def print_dry_run(timeline: Timeline) -> None:
@@ -29,11 +33,7 @@ def print_dry_run(timeline: Timeline) -> None:
     table.add_column("step")
     table.add_column("what", overflow="fold")
     for event in timeline.events:
-        segment = (
-            timeline.segments[event.segment]
-            if 0 <= event.segment < len(timeline.segments)
-            else None
-        )
+        segment = timeline.segments[event.segment] if event.segment is not None else None
         what = event.text or (f"♪ {event.sound}" if event.sound else "")
         table.add_row(
             format_clock(event.at_ms),
@@ -83,7 +83,7 @@ def safety_screen(routine: Routine, assume_yes: bool) -> bool:
     return answer.strip() == "" and answer != ""
 
 
-def print_summary(result: SessionResult, err: Any) -> None:
+def print_summary(result: SessionResult, err: IO[str]) -> None:
     from masseur.durations import format_duration
 
     words = {
@@ -124,7 +124,7 @@ def print_summary(result: SessionResult, err: Any) -> None:
 )
 @click.option("--text-only", is_flag=True, help="No voice, no chimes: text on screen only.")
 def command(
-    routine: str, yes: bool, dry_run: bool, text_only: bool, minutes: float | None, **given: Any
+    routine: str, yes: bool, dry_run: bool, text_only: bool, minutes: float | None, **given: object
 ) -> None:
     """Guide a session of ROUTINE (a name or a file) by voice, hands-free.
 
@@ -132,7 +132,9 @@ def command(
     confirm. During the session: space pauses and resumes, n or Right skips
     to the next step, b or Left goes back, r repeats the instruction, q quits.
     """
+    from masseur import config
     from masseur.library import load
+    from masseur.timeline import build_timeline
 
     probe = None
     if not (dry_run or text_only):
@@ -140,26 +142,28 @@ def command(
 
         probe = PlayerProbe()  # opens the sound device while the routine loads
     _entry, loaded = load(routine)
-    values, _sources = settings_from(loaded, given)
+    settings = config.resolve(given, routine=loaded)
     # The safety screen is confirmed only by a person at a terminal; anyone else (--yes,
     # plain output) hears the contraindications at the start of the session.
     confirmed_on_screen = (
-        not yes and sys.stdin.isatty() and sys.stdout.isatty() and not values["plain"]
+        not yes and sys.stdin.isatty() and sys.stdout.isatty() and not settings.plain
     )
-    timeline = build(loaded, values, minutes, speak_warnings=not confirmed_on_screen)
+    timeline_options = settings.timeline_options(minutes, speak_warnings=not confirmed_on_screen)
+    timeline = build_timeline(loaded, timeline_options)
     if dry_run:
         print_dry_run(timeline)
         return
     if not safety_screen(loaded, yes):
         click.echo("Stopped before the session. Take care.", err=True)
         return
-    voice, no_voice = (None, None) if text_only else _choose_voice(values, loaded.language)
-    status = _run(loaded, timeline, values, voice, text_only, minutes, probe, no_voice)
+    voice, no_voice = (None, None) if text_only else _choose_voice(settings, loaded.language)
+    options = settings.session_options(voice, text_only=text_only, no_voice=no_voice)
+    status = _run(loaded, timeline, timeline_options, options, settings.plain, probe)
     if status != ExitStatus.OK:
         raise click.exceptions.Exit(status)
 
 
-def _choose_voice(values: dict[str, Any], language: str) -> tuple[str | None, str | None]:
+def _choose_voice(settings: Settings, language: str) -> tuple[str | None, str | None]:
     """The voice id for the session, or why there will be no voice.
 
     No voice for the routine's language is bad input (exit 2): reading Russian with an
@@ -168,13 +172,12 @@ def _choose_voice(values: dict[str, Any], language: str) -> tuple[str | None, st
     """
     from masseur.speech import NoVoiceForLanguage, resolve_voice
 
-    wanted = values.get("voice")
     try:
-        return resolve_voice(str(wanted) if wanted else None, language), None
+        return resolve_voice(settings.voice, language), None
     except NoVoiceForLanguage:
         raise
     except MasseurError as error:
-        if values.get("require_audio"):
+        if settings.require_audio:
             raise
         return None, error.message
 
@@ -182,38 +185,24 @@ def _choose_voice(values: dict[str, Any], language: str) -> tuple[str | None, st
 def _run(
     routine: Routine,
     timeline: Timeline,
-    values: dict[str, Any],
-    voice: str | None,
-    text_only: bool,
-    minutes: float | None,
+    timeline_options: TimelineOptions,
+    options: SessionOptions,
+    plain: bool,
     probe: PlayerProbe | None,
-    no_voice: str | None,
 ) -> ExitStatus:
     from masseur.display import LiveDisplay, PlainDisplay
-    from masseur.runner import Outcome
-    from masseur.session import SessionOptions, run_session
+    from masseur.outcome import Outcome
+    from masseur.session import run_session
 
     stdout = sys.stdout
     stderr = sys.stderr
-    options = SessionOptions(
-        voice=voice,
-        rate=int(values["rate"]),
-        volume=float(values["volume"]),
-        chime_volume=float(values["chime_volume"]),
-        require_audio=bool(values["require_audio"]),
-        text_only=text_only,
-        no_voice=no_voice,
-    )
     interactive = sys.stdin.isatty()
-    live = stdout.isatty() and not values["plain"]
-    display: Any = PlainDisplay(stdout)
-    if live:
-        from rich.console import Console  # only the live screen needs rich
+    with ExitStack() as stack:
+        display: PlainDisplay | LiveDisplay = PlainDisplay(stdout)
+        if stdout.isatty() and not plain:
+            from rich.console import Console  # only the live screen needs rich
 
-        display = LiveDisplay(Console())
-    if live:
-        display.__enter__()
-    try:
+            display = stack.enter_context(LiveDisplay(Console()))
         report = run_session(
             routine,
             timeline,
@@ -224,29 +213,30 @@ def _run(
             keyboard=interactive,
             probe=probe,
         )
-    finally:
-        if live:
-            display.__exit__(None, None, None)
     result = report.result
     print_summary(result, stderr)
-    _record(routine, timeline, report, values, minutes, voice, stderr)
+    _record(routine, timeline, report, timeline_options, options.voice)
     return ExitStatus.INTERRUPTED if result.outcome is Outcome.INTERRUPTED else ExitStatus.OK
 
 
 def _record(
     routine: Routine,
     timeline: Timeline,
-    report: Any,
-    values: dict[str, Any],
-    minutes: float | None,
+    report: SessionReport,
+    timeline_options: TimelineOptions,
     voice: str | None,
-    stderr: Any,
 ) -> None:
     from masseur.history import SessionRecord, append_record
 
     result = report.result
-    options = {key: values[key] for key in ("rate", "countdown", "halfway", "chimes")}
-    options.update(minutes=minutes, voice=voice)
+    options: dict[str, object] = {
+        "rate": timeline_options.rate,
+        "countdown": timeline_options.countdown,
+        "halfway": timeline_options.halfway,
+        "chimes": timeline_options.chimes,
+        "minutes": timeline_options.minutes,
+        "voice": voice,
+    }
     record = SessionRecord(
         routine=routine.name,
         title=routine.title,
@@ -256,7 +246,7 @@ def _record(
         steps_done=result.segments_done,
         steps_skipped=result.segments_skipped,
         steps_total=result.segments_total,
-        outcome=result.outcome.value,
+        outcome=result.outcome,
         options=options,
     )
     try:

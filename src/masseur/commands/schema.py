@@ -1,3 +1,5 @@
+"""``masseur schema``: the routine format as JSON Schema, for editors."""
+
 from __future__ import annotations
 
 import json

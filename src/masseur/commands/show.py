@@ -1,3 +1,5 @@
+"""``masseur show``: a routine's steps, timing and contraindications."""
+
 from __future__ import annotations
 
 import click

@@ -1,3 +1,5 @@
+"""``masseur validate``: check routine files and say where each mistake is."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,3 +1,5 @@
+"""``masseur voices``: the installed voices and the languages they speak."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""The child process that runs pyttsx3; masseur.speech starts it and talks to it.
+"""The child process that runs pyttsx3; masseur.speech._worker_client starts it and talks to it.
 
 pyttsx3's espeak driver can print to stdout, hang in ``runAndWait`` and keeps one engine per
 process, so it lives here, in a process the session can kill and restart at will.
@@ -154,7 +154,8 @@ class Engine:
             return written.getnframes()
 
 
-def _one_line(error: BaseException) -> str:
+def _describe(error: BaseException) -> str:
+    # One line; this process imports nothing from masseur, so not masseur.text.one_line.
     return " ".join(f"{type(error).__name__}: {error}".split())
 
 
@@ -182,7 +183,7 @@ def serve(requests: IO[str], replies: IO[str], engine: Engine) -> None:
         try:
             reply = handle(engine, json.loads(line))
         except Exception as error:
-            reply = {"ok": False, "error": _one_line(error)}
+            reply = {"ok": False, "error": _describe(error)}
         _send(replies, reply)
 
 
@@ -191,12 +192,12 @@ def start_engine(replies: IO[str]) -> Engine | None:
     try:
         import pyttsx3  # noqa: F401
     except Exception as error:
-        _send(replies, {"event": "unavailable", "missing": "pyttsx3", "error": _one_line(error)})
+        _send(replies, {"event": "unavailable", "missing": "pyttsx3", "error": _describe(error)})
         return None
     try:
         engine = Engine()
     except Exception as error:
-        _send(replies, {"event": "unavailable", "missing": "espeak-ng", "error": _one_line(error)})
+        _send(replies, {"event": "unavailable", "missing": "espeak-ng", "error": _describe(error)})
         return None
     _send(
         replies,

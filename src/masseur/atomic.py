@@ -1,0 +1,86 @@
+"""Write a file so that readers see either the old version or the whole new one, never a part.
+
+Every file masseur writes (the speech cache, the settings file, exports, new routines) goes
+through here: a temporary file in the target's own folder (so the final rename is atomic),
+created with the permissions the umask gives any new file, synced to disk, then renamed onto
+the target. Whatever stops the writing (an error, Ctrl-C, a signal turned into an exception)
+removes the temporary file and leaves the target as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+TEMPORARY_SUFFIX = ".part"  # what leftover sweeps look for
+
+
+def _create_beside(target: Path) -> Path:
+    # os.open with 0o666 lets the kernel apply the umask, as for any new file (mkstemp would
+    # make it 0600, and reading the umask means changing it, which races with other threads).
+    for _ in range(100):
+        name = f".{target.name[:200]}.{os.urandom(4).hex()}{TEMPORARY_SUFFIX}"
+        candidate = target.with_name(name)
+        try:
+            descriptor = os.open(
+                candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666
+            )
+        except FileExistsError:
+            continue
+        os.close(descriptor)
+        return candidate
+    raise FileExistsError(f"no free temporary name beside {target}")
+
+
+def _sync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _link(temporary: Path, target: Path) -> None:
+    try:
+        os.link(temporary, target)  # unlike replace(), fails when the target exists
+    except FileExistsError:
+        raise
+    except OSError:
+        # A file system without hard links (FAT on a memory stick): check, then replace.
+        if os.path.lexists(target):
+            raise FileExistsError(f"{target} exists") from None
+        os.replace(temporary, target)
+
+
+@contextlib.contextmanager
+def replacing(target: Path, *, overwrite: bool = True) -> Iterator[Path]:
+    """An empty file beside ``target`` to fill; when the block ends cleanly it becomes ``target``.
+
+    With ``overwrite=False`` an existing target, even one created while the block ran, is
+    left alone and FileExistsError is raised. The folder must exist. OSError from creating,
+    syncing or renaming reaches the caller, who knows what to tell the user.
+    """
+    temporary = _create_beside(target)
+    try:
+        yield temporary
+        _sync(temporary)
+        if overwrite:
+            os.replace(temporary, target)
+        else:
+            _link(temporary, target)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+def write_bytes(target: Path, data: bytes, *, overwrite: bool = True) -> None:
+    """Put ``data`` in ``target`` atomically (see :func:`replacing`)."""
+    with replacing(target, overwrite=overwrite) as temporary:
+        temporary.write_bytes(data)
+
+
+def write_text(target: Path, text: str, *, overwrite: bool = True) -> None:
+    """Put ``text`` in ``target`` as UTF-8, atomically (see :func:`replacing`)."""
+    write_bytes(target, text.encode("utf-8"), overwrite=overwrite)

@@ -1,0 +1,227 @@
+"""Synthesized speech for an export: each text's clip, when it is heard, where sentences lie.
+
+The subtitles and the audio mixdown both start here: one engine synthesizes every distinct
+text of the timeline (cached), and the pauses the voice makes tell where each sentence starts
+and ends. Sentences whose real speech runs longer than the timeline planned are reported as
+:class:`Overlap` values, so the command can warn about them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from masseur.durations import format_clock
+from masseur.text import one_line
+from masseur.timeline import Event, Timeline
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from masseur.export.job import ProgressCallback
+    from masseur.speech.base import Synthesizer, VoiceSettings
+
+# A sample this loud or louder counts as heard when trimming a sentence's trailing silence
+# (about -54 dBFS: far below speech, above the dither-free zeros espeak pads with).
+HEARD_THRESHOLD = 64
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?\u2026])\s+")
+# Marks inside a text after which a voice pauses (the text's last mark has no pause after it).
+_PAUSE_MARK = re.compile(r"([.!?\u2026]+|[,;:\u2013\u2014]|(?<=\s)-)(?=\s)")
+
+
+@dataclass(frozen=True)
+class SpeechTiming:
+    """When a synthesized text is heard, in ms from the start of its audio.
+
+    ``heard_ms`` is where its last audible sample ends. ``sentences`` holds, when the
+    sentences could be told apart in the audio (by the pauses the voice makes between them),
+    the (start, end) of each sentence of the text, in order; otherwise it is empty.
+    """
+
+    heard_ms: int
+    sentences: tuple[tuple[int, int], ...] = ()
+
+
+def split_sentences(text: str) -> list[str]:
+    return [part for part in _SENTENCE_BREAK.split(one_line(text)) if part]
+
+
+# A pause between two sentences must last at least 100 ms and be this much longer than any
+# pause inside one (after a comma or colon). Measured with espeak-ng at 150 words per minute:
+# sentence pauses 389-512 ms, other pauses at most 291 ms.
+SENTENCE_PAUSE_RATIO = 1.2
+
+
+@dataclass(frozen=True)
+class SpeechClip:
+    """One synthesized text: where its WAV is and when it is heard."""
+
+    text: str
+    path: Path
+    frames: int
+    rate: int
+    timing: SpeechTiming
+
+    @property
+    def heard_ms(self) -> int:
+        return self.timing.heard_ms
+
+    @property
+    def length_ms(self) -> int:
+        return round(self.frames * 1000 / self.rate)
+
+
+def measure_speech(samples: npt.NDArray[np.int16], rate: int, text: str) -> SpeechTiming:
+    """When the speech of ``text`` is heard in ``samples``, and where each sentence lies.
+
+    Sentences are told apart by the pauses the voice makes. First, every mark that makes a
+    pause (sentence ends, commas, colons, dashes) is matched in order with the same number of
+    longest pauses, if those clearly outlast all others; the sentence ends are then known even
+    where a colon pauses as long as a full stop. Failing that, the longest pauses are taken as
+    the sentence ends if there are just enough that clearly stand out. Otherwise no sentence
+    times are given.
+    """
+    import numpy as np
+
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) >= HEARD_THRESHOLD)
+    if not loud.size:
+        return SpeechTiming(0)
+
+    def ms_floor(frame: int) -> int:
+        return frame * 1000 // rate
+
+    def ms_ceil(frame: int) -> int:
+        # Rounded up, so a subtitle never ends before the last audible sample.
+        return -(-frame * 1000 // rate)
+
+    heard = ms_ceil(int(loud[-1]) + 1)
+    sentences = split_sentences(text)
+    if len(sentences) < 2:
+        return SpeechTiming(heard)
+    steps = np.diff(loud)  # a step of n frames is a pause of n - 1 silent frames
+    order = np.argsort(-steps, kind="stable")
+
+    def longest_pauses(count: int) -> list[int] | None:
+        """The ``count`` longest pauses in time order, if they clearly outlast the rest."""
+        if count < 1 or len(order) < count:
+            return None
+        shortest = int(steps[order[count - 1]])
+        rest = int(steps[order[count]]) if len(order) > count else 1
+        if shortest < rate // 10 or shortest < SENTENCE_PAUSE_RATIO * rest:
+            return None
+        return sorted(int(index) for index in order[:count])
+
+    marks = [match.group(1) for match in _PAUSE_MARK.finditer(one_line(text))]
+    ends: list[int] | None = None
+    pauses = longest_pauses(len(marks))
+    if pauses is not None:
+        ends = [pause for pause, mark in zip(pauses, marks, strict=True) if mark[0] in ".!?\u2026"]
+    if ends is None or len(ends) != len(sentences) - 1:
+        ends = longest_pauses(len(sentences) - 1)
+    if ends is None:
+        return SpeechTiming(heard)
+    bounds = []
+    first = int(loud[0])
+    for gap in ends:
+        bounds.append((ms_floor(first), ms_ceil(int(loud[gap]) + 1)))
+        first = int(loud[gap + 1])
+    bounds.append((ms_floor(first), heard))
+    return SpeechTiming(heard, tuple(bounds))
+
+
+def _measure_file(path: Path, text: str) -> tuple[int, int, SpeechTiming]:
+    """(frames, rate, timing) of a synthesized 16-bit mono WAV file."""
+    import numpy as np
+
+    from masseur.audio import Sound
+
+    sound = Sound.from_wav(path)
+    samples = np.frombuffer(sound.pcm, dtype="<i2")
+    return sound.frames, sound.rate, measure_speech(samples, sound.rate, text)
+
+
+def synthesize_speech(
+    timeline: Timeline,
+    synthesizer: Synthesizer,
+    settings: VoiceSettings,
+    *,
+    progress: ProgressCallback | None = None,
+) -> dict[str, SpeechClip]:
+    """Synthesize (or fetch from the cache) every distinct text of the timeline, and measure it.
+
+    One engine, in timeline order. espeak-ng's output for a text depends a little (tens of
+    ms) on what the same engine said before, and two engines working at once sometimes gave
+    different lengths from run to run; one engine in a fixed order repeats exactly.
+    """
+    texts = list(dict.fromkeys(event.text for event in timeline.spoken()))
+    clips: dict[str, SpeechClip] = {}
+    for done, text in enumerate(texts):
+        if progress is not None:
+            progress("speech", done, len(texts))
+        clips[text] = _make_clip(synthesizer, text, settings)
+    if progress is not None:
+        progress("speech", len(texts), len(texts))
+    return clips
+
+
+def _make_clip(synthesizer: Synthesizer, text: str, settings: VoiceSettings) -> SpeechClip:
+    path = synthesizer.synthesize(text, settings)
+    frames, rate, timing = _measure_file(path, text)
+    return SpeechClip(text, path, frames, rate, timing)
+
+
+def speech_timings(clips: Mapping[str, SpeechClip]) -> dict[str, SpeechTiming]:
+    """When each text is heard, for :func:`render_srt`, :func:`render_vtt` and overlaps."""
+    return {text: clip.timing for text, clip in clips.items()}
+
+
+OVERLAP_TOLERANCE_MS = 50
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """A sentence still heard when the next one (or the session's end) comes."""
+
+    event: Event
+    runs_over_ms: int
+    cut_at_end: bool = False
+
+
+def find_overlaps(timeline: Timeline, timings: Mapping[str, SpeechTiming]) -> list[Overlap]:
+    """Sentences whose real speech runs into the next spoken event or past the end.
+
+    Less than ``OVERLAP_TOLERANCE_MS`` does not count: the fading end of a word under the
+    first few milliseconds of the next sentence is not worth a warning.
+    """
+    spoken = timeline.spoken()
+    overlaps = []
+    for position, event in enumerate(spoken):
+        heard_end = event.at_ms + timings[event.text].heard_ms
+        is_last = position + 1 == len(spoken)
+        limit = timeline.total_ms if is_last else spoken[position + 1].at_ms
+        if heard_end - limit >= OVERLAP_TOLERANCE_MS:
+            overlaps.append(Overlap(event, heard_end - limit, cut_at_end=is_last))
+    return overlaps
+
+
+def describe_overlaps(overlaps: list[Overlap]) -> str | None:
+    """One warning line for the overlaps, or None if there are none."""
+    if not overlaps:
+        return None
+    places = ", ".join(
+        f"{format_clock(item.event.at_ms)} (+{item.runs_over_ms / 1000:.1f}s"
+        + (", cut at the end" if item.cut_at_end else "")
+        + ")"
+        for item in overlaps[:5]
+    )
+    more = f" and {len(overlaps) - 5} more" if len(overlaps) > 5 else ""
+    count = len(overlaps)
+    noun = "sentence runs" if count == 1 else "sentences run"
+    return (
+        f"warning: {count} {noun} longer than the timeline planned, into the next one: "
+        f"{places}{more}; the export keeps every sentence at its planned time, so they overlap"
+    )

@@ -1,0 +1,103 @@
+"""What a format's writer is given (one Job), and where its output goes: a file or stdout.
+
+Files are written through masseur.atomic: a failed or interrupted export leaves no partial
+file behind, and an existing file is replaced only when asked to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from masseur import atomic
+from masseur.errors import BadInput, MasseurError
+
+if TYPE_CHECKING:
+    from masseur.export.formats import ExportFormat
+    from masseur.routine import Routine
+    from masseur.speech.base import Synthesizer, VoiceSettings
+    from masseur.timeline import Timeline
+
+ProgressCallback = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``; stage is ``"speech"`` (sentences) or ``"audio"`` (frames)."""
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A file (``target``), or ``stream`` when target is None; ``force`` replaces a file."""
+
+    target: Path | None
+    stream: IO[str] | None = None
+    force: bool = False
+
+    def write_text(self, text: str) -> None:
+        """The text to the stream, or atomically to the file."""
+        if self.target is None:
+            assert self.stream is not None
+            self.stream.write(text)
+            self.stream.flush()
+            return
+
+        def write(path: Path) -> None:
+            with path.open("w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+
+        write_atomically(self.target, write, force=self.force)
+
+
+@dataclass(frozen=True)
+class Levels:
+    """How loud speech and chimes are in an audio export, each a gain from 0 to 1."""
+
+    speech: float = 1.0
+    chimes: float = 1.0
+
+
+@dataclass(frozen=True)
+class Job:
+    """One export: the session to render, in which format, with what voice, to where."""
+
+    format: ExportFormat
+    timeline: Timeline
+    routine: Routine
+    destination: Destination
+    voice: VoiceSettings
+    levels: Levels = Levels()
+    synthesizer: Synthesizer | None = None  # given when format.needs_speech
+    progress: ProgressCallback | None = None
+
+    def speech(self) -> Synthesizer:
+        assert self.synthesizer is not None, f"{self.format.name} needs a synthesizer"
+        return self.synthesizer
+
+
+Writer = Callable[[Job], "str | None"]
+"""A format's ``write(job)``: writes the export and returns a warning line, or None."""
+
+
+def check_target(target: Path, *, force: bool) -> None:
+    if target.is_dir():
+        raise BadInput(f"{target} is a folder; give a file name")
+    if target.exists() and not force:
+        raise BadInput(f"{target} exists; use --force to overwrite")
+    if not target.parent.is_dir():
+        raise BadInput(f"folder {target.parent} does not exist")
+
+
+def write_atomically(target: Path, write: Callable[[Path], None], *, force: bool) -> None:
+    """Call ``write(temporary_path)``, then move the result onto ``target`` in one step.
+
+    The temporary file sits in the target's folder (so the move is atomic) and is removed
+    whatever happens: a failed or interrupted export leaves no partial file behind. An
+    existing ``target`` is replaced only with ``force``.
+    """
+    check_target(target, force=force)
+    try:
+        with atomic.replacing(target, overwrite=force) as temporary:
+            write(temporary)
+    except FileExistsError:
+        raise BadInput(f"{target} exists; use --force to overwrite") from None
+    except OSError as error:
+        raise MasseurError(f"cannot write {target}: {error.strerror or error}") from None

@@ -1,0 +1,298 @@
+"""The real synthesizer: pyttsx3 and espeak-ng in worker processes, with a file cache.
+
+pyttsx3 runs in a child process (``_speech_worker.py``), one per voice, that this module can
+kill and restart: espeak-ng calls ``exit()`` when its data files are missing, pyttsx3 prints
+``Audio saved to ...`` on stdout and ``runAndWait`` has been reported to hang. None of that
+reaches the caller, who only ever sees a WAV path, SpeechTimeout, SpeechFailed or
+SpeechUnavailable.
+
+Why one worker per voice: after switching an engine from ``zle/ru`` to ``gmw/en`` the next
+English sentence came out 8 % longer, and every later one still 2 % longer than on a fresh
+engine, so a cached file would have depended on what was said before it. Rate changes did
+not leave such traces once each one is confirmed (see the worker).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from masseur import atomic
+from masseur.speech._worker_client import (
+    WORKER_START_TIMEOUT_S,
+    Expired,
+    Worker,
+    default_worker_command,
+)
+from masseur.speech.base import (
+    NoVoiceForLanguage,
+    SpeechFailed,
+    SpeechTimeout,
+    VoiceInfo,
+    VoiceSettings,
+    check_request,
+)
+from masseur.speech.engine import engine_identity
+from masseur.speech.estimate import estimate_speech_ms
+from masseur.speech.voices import (
+    cached_voices,
+    catalog_lock,
+    default_voice,
+    pick_voice,
+    store_voices,
+)
+from masseur.text import quote
+from masseur.wav import wav_frames
+
+# Bump when the way files are made changes, so old cache entries are not served.
+CACHE_FORMAT = 1
+MAX_WORKERS = 2  # one per voice; a session normally uses one
+LEFTOVER_AGE_S = 3600.0  # a .part file this old belongs to no running synthesis
+
+
+def default_timeout_s(text: str, rate: int) -> float:
+    """Time allowed when the caller gives none: ample for a worker start (~0.15 s) and the
+    synthesis (a running worker makes speech a few hundred times faster than it plays),
+    yet finite."""
+    return 10.0 + estimate_speech_ms(text, rate) / 1000 * 0.25
+
+
+def cache_key(fingerprint: str, voice_id: str, rate: int, text: str) -> str:
+    """The name a sentence is cached under: it changes with anything that changes the sound."""
+    material = json.dumps([CACHE_FORMAT, fingerprint, voice_id, rate, text], ensure_ascii=False)
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+class Pyttsx3Synthesizer:
+    """The real synthesizer: pyttsx3 + espeak-ng in worker processes, with a file cache.
+
+    Thread-safe: a prefetching thread and the session's thread may both call synthesize().
+    Cache hits never wait for the engine.
+    """
+
+    def __init__(
+        self,
+        cache_dir: Path | None = None,
+        *,
+        worker_command: Sequence[str] | None = None,
+    ) -> None:
+        if cache_dir is None:
+            from masseur.paths import cache_dir as user_cache_dir
+
+            cache_dir = user_cache_dir() / "speech"
+        self.cache_dir = cache_dir
+        self.worker_command = list(worker_command or default_worker_command())
+        self.synthesized = 0  # sentences the engine made (cache misses)
+        self.cache_hits = 0
+        self.worker_starts = 0
+        self._workers: collections.OrderedDict[str, Worker] = collections.OrderedDict()
+        self._spare: Worker | None = None  # started to list voices, not yet given a voice
+        self._engine_lock = threading.Lock()
+        self._closed = False
+        self._swept = False
+
+    # -- public
+
+    def synthesize(self, text: str, settings: VoiceSettings, timeout: float | None = None) -> Path:
+        check_request(text, settings)
+        if timeout is None:
+            timeout = default_timeout_s(text, settings.rate)
+        deadline = time.monotonic() + timeout
+        voices = self._voices(deadline)
+        voice_id = default_voice(voices)
+        if settings.voice and settings.voice.strip():
+            picked = pick_voice(voices, settings.voice)
+            if picked is None:
+                raise NoVoiceForLanguage(settings.voice.strip())
+            voice_id = picked
+        target = self.cache_path(text, VoiceSettings(voice_id, settings.rate))
+        if wav_frames(target) is not None:
+            self.cache_hits += 1
+            return target
+        return self._make(text, voice_id, settings.rate, target, deadline)
+
+    def cache_path(self, text: str, settings: VoiceSettings) -> Path:
+        """Where the sentence is (or would be) cached; ``settings.voice`` must be a voice id."""
+        key = cache_key(engine_identity().fingerprint, settings.voice or "", settings.rate, text)
+        return self.cache_dir / f"{key}.wav"
+
+    def check(self, timeout: float = WORKER_START_TIMEOUT_S) -> None:
+        """Raise SpeechUnavailable now, rather than at the first sentence, if speech cannot work.
+
+        Cheap when the voice list is cached; otherwise starts the worker that will then make
+        the first sentence.
+        """
+        self._voices(time.monotonic() + timeout)
+
+    def close(self) -> None:
+        """Stop the engine processes. Cached sentences can still be fetched afterwards.
+
+        Waits at most a second for a sentence another thread is making; after that its
+        worker is killed and that thread gets SpeechFailed.
+        """
+        self._closed = True
+        locked = self._engine_lock.acquire(timeout=1.0)
+        try:
+            workers = list(self._workers.values())
+            if self._spare is not None:
+                workers.append(self._spare)
+            if locked:
+                self._workers.clear()
+                self._spare = None
+        finally:
+            if locked:
+                self._engine_lock.release()
+        for worker in workers:
+            if locked:
+                worker.close()
+            else:
+                worker.kill()
+
+    def __enter__(self) -> Pyttsx3Synthesizer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- inside
+
+    def _voices(self, deadline: float) -> list[VoiceInfo]:
+        fingerprint = engine_identity().fingerprint
+        with catalog_lock:
+            voices = cached_voices(fingerprint)
+        if voices is not None:
+            return voices
+        # Ask a worker of our own rather than a throwaway one: it then makes the first
+        # sentence, which saves a process start (~0.1 s) on a cold start.
+        with self._engine(deadline):
+            if self._spare is None:
+                self._spare = self._start_worker(deadline)
+            try:
+                reply = self._spare.request({"op": "voices"}, deadline)
+            except Expired:
+                self._spare.kill()
+                self._spare = None
+                raise SpeechTimeout("the speech engine took too long to list its voices") from None
+            except SpeechFailed:
+                self._spare.kill()
+                self._spare = None
+                raise
+        with catalog_lock:
+            return store_voices(fingerprint, reply)
+
+    @contextlib.contextmanager
+    def _engine(self, deadline: float) -> Iterator[None]:
+        """Hold the right to talk to the workers, waiting no longer than the deadline."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not self._engine_lock.acquire(timeout=remaining):
+            raise SpeechTimeout("the speech engine is busy with other sentences")
+        try:
+            if self._closed:
+                raise SpeechFailed("the speech synthesizer was closed")
+            yield
+        finally:
+            self._engine_lock.release()
+
+    def _start_worker(self, deadline: float) -> Worker:
+        try:
+            worker = Worker(self.worker_command, deadline)
+        except Expired:
+            raise SpeechTimeout("the speech engine took too long to start") from None
+        self.worker_starts += 1
+        return worker
+
+    def _make(self, text: str, voice_id: str, rate: int, target: Path, deadline: float) -> Path:
+        with self._engine(deadline):
+            if wav_frames(target) is not None:  # made by another thread while we waited
+                self.cache_hits += 1
+                return target
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if not self._swept:
+                    self._sweep_leftovers(target.parent)
+                # The worker writes the file beside the target; it is renamed into place
+                # only once it holds a whole sentence.
+                with atomic.replacing(target) as temporary:
+                    self._synthesize_into(temporary, text, voice_id, rate, deadline)
+                    if wav_frames(temporary) is None:
+                        raise SpeechFailed(
+                            f"the speech engine wrote an empty file for {quote(text)}"
+                        )
+            except OSError as error:
+                raise SpeechFailed(
+                    f"cannot write to the speech cache {target.parent}: {error.strerror or error}"
+                ) from None
+            self.synthesized += 1
+            return target
+
+    def _sweep_leftovers(self, folder: Path) -> None:
+        """Remove half-written files that a killed process left behind."""
+        self._swept = True
+        stale_before = time.time() - LEFTOVER_AGE_S
+        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+            for entry in entries:
+                if (
+                    entry.name.endswith(atomic.TEMPORARY_SUFFIX)
+                    and entry.stat().st_mtime < stale_before
+                ):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+
+    def _worker_for(self, voice_id: str, deadline: float) -> Worker:
+        worker = self._workers.get(voice_id)
+        if worker is not None and worker.alive():
+            self._workers.move_to_end(voice_id)
+            return worker
+        if worker is not None:
+            del self._workers[voice_id]
+            worker.kill()
+        while len(self._workers) >= MAX_WORKERS:
+            _, oldest = self._workers.popitem(last=False)
+            oldest.close()
+        if self._spare is not None and self._spare.alive():
+            worker, self._spare = self._spare, None
+        else:
+            worker = self._start_worker(deadline)
+        self._workers[voice_id] = worker
+        return worker
+
+    def _synthesize_into(
+        self, path: Path, text: str, voice_id: str, rate: int, deadline: float
+    ) -> None:
+        worker = self._worker_for(voice_id, deadline)
+        request = {
+            "op": "synth",
+            "text": text,
+            "voice": voice_id,
+            "rate": rate,
+            "path": str(path),
+            # The worker gives up on its own a little after we do, so that it cannot linger
+            # if this process has died.
+            "limit": max(0.5, deadline - time.monotonic()) + 2.0,
+        }
+        try:
+            reply = worker.request(request, deadline)
+        except Expired:
+            self._drop_worker(voice_id, worker)
+            raise SpeechTimeout(
+                f"speech for {quote(text)} was not ready in time; the engine was restarted"
+            ) from None
+        except SpeechFailed:
+            self._drop_worker(voice_id, worker)
+            raise
+        if not reply.get("ok"):
+            # The engine's state is unknown after an error: start afresh next time.
+            self._drop_worker(voice_id, worker)
+            raise SpeechFailed(f"could not synthesize {quote(text)}: {reply.get('error')}")
+
+    def _drop_worker(self, voice_id: str, worker: Worker) -> None:
+        worker.kill()
+        if self._workers.get(voice_id) is worker:
+            del self._workers[voice_id]

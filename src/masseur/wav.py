@@ -1,0 +1,148 @@
+"""WAV files as masseur uses them: 16-bit mono PCM at the rate espeak-ng speaks; read and written.
+
+Samples in memory are always signed 16-bit little-endian mono. Reading accepts what a user
+might drop in as a chime (8 or 16-bit, mono or stereo) and converts it; writing always makes
+16-bit mono, atomically.
+"""
+
+from __future__ import annotations
+
+import array
+import io
+import os
+import sys
+import wave
+from pathlib import Path
+
+from masseur import atomic
+from masseur.errors import BadInput
+
+SAMPLE_RATE = 22050  # what pyttsx3's espeak driver writes and the chimes are stored at
+SAMPLE_WIDTH = 2  # bytes per sample: signed 16-bit
+
+
+def samples_from_pcm(pcm: bytes) -> array.array[int]:
+    """Little-endian 16-bit PCM as integers."""
+    samples = array.array("h")
+    samples.frombytes(pcm)
+    if sys.byteorder == "big":
+        samples.byteswap()
+    return samples
+
+
+def pcm_from_samples(samples: array.array[int]) -> bytes:
+    """Integers as little-endian 16-bit PCM."""
+    if sys.byteorder == "big":
+        samples = array.array("h", samples)
+        samples.byteswap()
+    return samples.tobytes()
+
+
+def wav_frames(path: Path) -> int | None:
+    """Frame count of a complete 22050 Hz mono 16-bit WAV with sound in it, else None.
+
+    Checks that the file really holds the data its header promises, so a file cut short
+    (a crash mid-write, a full disk) is not taken for a good one.
+    """
+    try:
+        with open(path, "rb") as raw, wave.open(raw, "rb") as wav:
+            if (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) != (
+                1,
+                SAMPLE_WIDTH,
+                SAMPLE_RATE,
+            ):
+                return None
+            frames = wav.getnframes()
+            data_start = raw.tell()  # wave leaves the file at the start of the samples
+            size = os.fstat(raw.fileno()).st_size
+    except (OSError, EOFError, wave.Error):
+        return None
+    if frames <= 0 or size < data_start + frames * SAMPLE_WIDTH:
+        return None
+    return frames
+
+
+def read_wav(path: Path) -> tuple[bytes, int]:
+    """(16-bit mono PCM, frame rate) of a PCM WAV file: 8 or 16-bit, mono or stereo.
+
+    Stereo is mixed down to mono. Raises BadInput naming the file if it cannot be read or is
+    not such a WAV file.
+    """
+    try:
+        with wave.open(str(path), "rb") as wav:
+            channels = wav.getnchannels()
+            width = wav.getsampwidth()
+            rate = wav.getframerate()
+            frame_count = wav.getnframes()
+            data = wav.readframes(frame_count)
+    except FileNotFoundError:
+        raise BadInput("no such sound file", location=str(path)) from None
+    except OSError as error:
+        raise BadInput(f"cannot read sound file: {error.strerror}", location=str(path)) from None
+    except wave.Error as error:
+        if str(error).startswith("unknown format"):
+            # Compressed, float or (before Python 3.12) WAVE_FORMAT_EXTENSIBLE files.
+            message = f"unsupported WAV encoding ({error}); use 8 or 16-bit PCM"
+        else:
+            message = f"not a readable WAV file ({error})"
+        raise BadInput(message, location=str(path)) from None
+    except (EOFError, ValueError) as error:
+        raise BadInput(f"not a readable WAV file ({error})", location=str(path)) from None
+
+    if width not in (1, 2):
+        raise BadInput(
+            f"unsupported WAV sample size {8 * width}-bit; use 8 or 16-bit PCM",
+            location=str(path),
+        )
+    if channels not in (1, 2):
+        raise BadInput(
+            f"unsupported WAV with {channels} channels (use mono or stereo)",
+            location=str(path),
+        )
+    if rate <= 0:
+        raise BadInput("WAV file has no valid sample rate", location=str(path))
+    whole_frames = len(data) // (width * channels)
+    data = data[: whole_frames * width * channels]  # a truncated file ends mid-frame
+
+    if width == 1:
+        # 8-bit WAV is unsigned with 128 as silence.
+        samples = array.array("h", [(byte - 128) << 8 for byte in data])
+    else:
+        samples = samples_from_pcm(data)
+    if channels == 2:
+        left, right = samples[0::2], samples[1::2]
+        samples = array.array("h", [(a + b) >> 1 for a, b in zip(left, right, strict=True)])
+    return pcm_from_samples(samples), rate
+
+
+def _open_for_writing(target: str | Path | io.BytesIO, sample_rate: int) -> wave.Wave_write:
+    wav = wave.open(target if isinstance(target, io.BytesIO) else str(target), "wb")  # noqa: SIM115
+    wav.setnchannels(1)
+    wav.setsampwidth(SAMPLE_WIDTH)
+    wav.setframerate(sample_rate)
+    return wav
+
+
+def write_wav(path: Path, samples: bytes, sample_rate: int = SAMPLE_RATE) -> None:
+    """Write 16-bit mono little-endian samples as a WAV file, atomically."""
+    buffer = io.BytesIO()
+    with _open_for_writing(buffer, sample_rate) as wav:
+        wav.writeframes(samples)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_bytes(path, buffer.getvalue())
+
+
+class WavStream:
+    """A 16-bit mono WAV file written a block at a time (for audio too long to hold at once).
+
+    Writes to ``path`` as given: the caller makes it atomic (see masseur.atomic).
+    """
+
+    def __init__(self, path: Path, sample_rate: int = SAMPLE_RATE) -> None:
+        self._wav = _open_for_writing(path, sample_rate)
+
+    def write(self, pcm: bytes) -> None:
+        self._wav.writeframesraw(pcm)
+
+    def close(self) -> None:
+        self._wav.close()  # writes the final lengths into the header
