@@ -106,7 +106,18 @@ class Timeline:
     rate: int
     events: tuple[Event, ...]
     segments: tuple[Segment, ...]
-    total_ms: int
+    total_ms: int  # always whole seconds, so every way of showing it gives the same number
+    side_names: tuple[str, str] = ("left", "right")  # how the routine names its sides
+
+    @property
+    def step_count(self) -> int:
+        """Steps as the routine lists them (a step done on both sides is one step)."""
+        return len({segment.step_index for segment in self.segments})
+
+    def side_label(self, side: str | None) -> str:
+        if side is None:
+            return ""
+        return self.side_names[0] if side == "left" else self.side_names[1]
 
     def spoken(self) -> list[Event]:
         return [event for event in self.events if event.kind.spoken]
@@ -346,12 +357,15 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
     if options.chimes:
         events.append(Event(steps_end, EventKind.CHIME, after, sound="end"))
     events.append(Event(steps_end + lead, EventKind.OUTRO, after, outro, estimated_ms=outro_ms))
-    total = steps_end + lead + outro_ms + END_TAIL_MS
+    # Rounded up to a whole second: "10:55" on the screen and "10m55s" in a list are then
+    # the same length, not two roundings of 10.54 s.
+    total = math.ceil((steps_end + lead + outro_ms + END_TAIL_MS) / 1000) * 1000
     events.append(Event(total, EventKind.END, after))
     # Stable sort: at equal times a chime comes before the speech it introduces.
     events.sort(key=lambda event: (event.at_ms, event.kind != EventKind.CHIME))
+    sides = (_side_name(routine, phrases, "left"), _side_name(routine, phrases, "right"))
     return Timeline(
-        routine.name, routine.title, language, rate, tuple(events), tuple(segments), total
+        routine.name, routine.title, language, rate, tuple(events), tuple(segments), total, sides
     )
 
 

@@ -123,7 +123,9 @@ def command(name: str) -> None:
             click.echo(f"The file is saved with the mistake: {path}", err=True)
             raise click.exceptions.Exit(ExitStatus.BAD_INPUT) from None
         break
-    click.echo(f"{path}: ok ({routine.step_count} steps)")
+    from masseur.words import words_for
+
+    click.echo(f"{path}: ok ({words_for('en').count(routine.step_count, 'step')})")
     if routine.name != path.stem:
         click.echo(
             f"note: the file is named '{path.stem}' but says name: {routine.name}; "

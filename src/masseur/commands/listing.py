@@ -12,13 +12,16 @@ from masseur.errors import MasseurError
 def command(as_json: bool) -> None:
     """List the built-in routines and your own, with their length.
 
+    The length, steps and timed parts (each side and repeat of a step is one part) are
+    those of the session `run` would play with your settings.
+
     Your routines live in the folder printed at the bottom (set MASSEUR_ROUTINES_DIR
     to move it). A routine of yours with a built-in's name is used in its place.
     """
     from masseur import paths
+    from masseur.commands.common import build, settings_from
     from masseur.durations import format_duration
     from masseur.library import available_routines
-    from masseur.timeline import build_timeline
 
     rows: list[dict[str, object]] = []
     for entry in available_routines():
@@ -31,13 +34,16 @@ def command(as_json: bool) -> None:
         try:
             routine = entry.load()
         except MasseurError as error:
-            row.update(title=None, total_ms=None, steps=None, error=str(error))
+            row.update(title=None, total_ms=None, steps=None, parts=None, error=str(error))
         else:
-            total = build_timeline(routine).total_ms
+            # The same timeline `run` would play with your settings, so the lengths agree.
+            values, _sources = settings_from(routine, {})
+            timeline = build(routine, values, None)
             row.update(
                 title=routine.title,
-                total_ms=total,
-                steps=routine.step_count,
+                total_ms=timeline.total_ms,
+                steps=timeline.step_count,
+                parts=len(timeline.segments),
                 language=routine.language,
             )
         rows.append(row)
@@ -51,21 +57,26 @@ def command(as_json: bool) -> None:
 
     console = Console()
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("name", "title", "length", "steps", "from"):
-        table.add_column(column, justify="right" if column in ("length", "steps") else "left")
+    for column in ("name", "title", "length", "steps", "parts", "from"):
+        table.add_column(column, justify="left" if column in ("name", "title", "from") else "right")
     for row in rows:
         origin = str(row["origin"])
         if row["shadows_builtin"]:
             origin += " (replaces built-in)"
         if row.get("error"):
             table.add_row(
-                str(row["name"]), "[red]invalid: run masseur validate[/red]", "", "", origin
+                str(row["name"]), "[red]invalid: run masseur validate[/red]", "", "", "", origin
             )
             continue
         length = row["total_ms"]
         assert isinstance(length, int)
         table.add_row(
-            str(row["name"]), str(row["title"]), format_duration(length), str(row["steps"]), origin
+            str(row["name"]),
+            str(row["title"]),
+            format_duration(length),
+            str(row["steps"]),
+            str(row["parts"]),
+            origin,
         )
     console.print(table)
     for row in rows:

@@ -20,12 +20,14 @@ def print_dry_run(timeline: Timeline) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from masseur.durations import format_clock, format_duration
+    from masseur.durations import format_clock
+    from masseur.words import totals_line, words_for
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("time", justify="right")
     table.add_column("kind")
-    table.add_column("step")
+    table.add_column("step", justify="right")
+    table.add_column("part", justify="right")
     table.add_column("what", overflow="fold")
     for event in timeline.events:
         segment = (
@@ -37,68 +39,57 @@ def print_dry_run(timeline: Timeline) -> None:
         table.add_row(
             format_clock(event.at_ms),
             event.kind.value,
+            f"{segment.step_index + 1}" if segment else "",
             f"{segment.index + 1}" if segment else "",
             what,
         )
     console = Console(highlight=False)
     console.print(table)
     console.print(
-        f"\n[bold]Total[/bold] {format_duration(timeline.total_ms)}, "
-        f"{len(timeline.segments)} timed parts, voice at {timeline.rate} words "
-        "per minute"
+        f"\n[bold]Total[/bold] {totals_line(words_for('en'), timeline)}, voice at "
+        f"{timeline.rate} words per minute"
     )
 
 
 def safety_screen(routine: Routine, assume_yes: bool) -> bool:
     """Show the contraindications; True when the person chooses to go on."""
-    err = sys.stderr
-    click.secho(f"\n{routine.title}", bold=True, file=err)
-    if routine.contraindications:
-        click.secho("Do not do this massage if any of these applies to you:", fg="yellow", file=err)
-        for item in routine.contraindications:
-            click.echo(f"  • {item}", file=err)
-    else:
-        click.secho(
-            "This routine lists no contraindications. If you are unwell, injured or "
-            "pregnant, ask a doctor first.",
-            fg="yellow",
-            file=err,
-        )
-    if routine.preparation:
-        click.echo("Have ready:", file=err)
-        for item in routine.preparation:
-            click.echo(f"  • {item}", file=err)
+    from masseur.terminal import confirm, show_safety
+    from masseur.words import words_for
+
+    words = words_for(routine.language)
+    ask = None if assume_yes or not sys.stdin.isatty() else sys.stdin.readline
+    show_safety(
+        routine.title, routine.contraindications, routine.preparation, words, sys.stderr, ask
+    )
     if assume_yes:
         return True
-    if not sys.stdin.isatty():
+    if ask is None:
         raise BadInput(
             "cannot ask you to confirm the contraindications: input is not a terminal; "
             "read them above (or with `masseur show`) and run again with --yes"
         )
-    click.echo(
-        "\nPress Enter to begin, or type anything else and Enter to stop: ", nl=False, file=err
-    )
-    answer = sys.stdin.readline()
-    return answer.strip() == "" and answer != ""
+    return confirm(words, sys.stderr, ask)
 
 
-def print_summary(result: SessionResult, err: Any) -> None:
+def print_summary(result: SessionResult, language: str, err: Any) -> None:
     from masseur.durations import format_duration
+    from masseur.terminal import echo
+    from masseur.words import words_for
 
-    words = {
-        "finished": "Session finished",
-        "quit": "Session stopped",
-        "interrupted": "Session interrupted",
-    }
+    words = words_for(language)
     parts = [
-        f"{words[result.outcome.value]} after {format_duration(result.elapsed_ms)}",
-        f"{result.segments_done} of {result.segments_total} timed parts done",
+        words(result.outcome.value, time=format_duration(result.elapsed_ms)),
+        words(
+            "done_of",
+            done=result.segments_done,
+            parts=words.count(result.segments_total, "part"),
+        ),
     ]
     if result.segments_skipped:
-        parts.append(f"{result.segments_skipped} skipped")
+        parts.append(words("skipped", count=result.segments_skipped))
     if result.missed_speech:
-        parts.append(f"{result.missed_speech} sentences not spoken")
-    click.echo(", ".join(parts) + ".", file=err)
+        parts.append(words("not_spoken", sentences=words.count(result.missed_speech, "sentence")))
+    echo(", ".join(parts) + ".", err)
 
 
 @click.command(
@@ -145,7 +136,9 @@ def command(
         print_dry_run(timeline)
         return
     if not safety_screen(loaded, yes):
-        click.echo("Stopped before the session. Take care.", err=True)
+        from masseur.words import words_for
+
+        click.echo(words_for(loaded.language)("stopped_before"), err=True)
         return
     voice, no_voice = (None, None) if text_only else _choose_voice(values, loaded.language)
     status = _run(loaded, timeline, values, voice, text_only, minutes, probe, no_voice)
@@ -222,7 +215,7 @@ def _run(
         if live:
             display.__exit__(None, None, None)
     result = report.result
-    print_summary(result, stderr)
+    print_summary(result, routine.language, stderr)
     _record(routine, timeline, report, values, minutes, voice, stderr)
     return ExitStatus.INTERRUPTED if result.outcome is Outcome.INTERRUPTED else ExitStatus.OK
 

@@ -2,25 +2,30 @@ from __future__ import annotations
 
 import click
 
+from masseur.commands.common import build, settings_from, timeline_options
 from masseur.completion import complete_routine
 
 
-@click.command("show", epilog="Example: masseur show foot-classic")
+@click.command("show", epilog="Example: masseur show foot-classic --minutes 15")
 @click.argument("routine", shell_complete=complete_routine)
-def command(routine: str) -> None:
+@timeline_options
+def command(routine: str, minutes: float | None, **given: object) -> None:
     """Show ROUTINE (a name or a file): what to prepare, who should not do it, and every step.
 
-    The total is the length of the whole spoken session, introduction included.
+    The total is the length of the whole spoken session, introduction included, with the
+    same settings and options `run` would use; each side and repeat of a step is one timed
+    part.
     """
     from rich.console import Console
     from rich.table import Table
 
     from masseur.durations import format_duration
     from masseur.library import load
-    from masseur.timeline import build_timeline
+    from masseur.words import totals_line, words_for
 
     entry, loaded = load(routine)
-    timeline = build_timeline(loaded)
+    values, _sources = settings_from(loaded, dict(given))
+    timeline = build(loaded, values, minutes)
     console = Console(highlight=False)
     console.print(
         f"[bold]{loaded.title}[/bold]  [dim]({loaded.name}, {entry.origin}, "
@@ -35,26 +40,30 @@ def command(routine: str) -> None:
     table.add_column("#", justify="right")
     table.add_column("step")
     table.add_column("time", justify="right")
-    table.add_column("runs")
+    table.add_column("parts")
     number = 0
     for phase in loaded.all_phases:
         if loaded.phases is not None:
             table.add_row("", f"[bold]{phase.heading}[/bold]", "", "")
         for step in phase.steps:
             number += 1
+            parts = [s for s in timeline.segments if s.step_index == number - 1]
             runs = []
             if step.sides:
-                runs.append(" + ".join(step.sides))
+                runs.append(" + ".join(timeline.side_label(side) for side in step.sides))
             if step.repeat > 1:
                 runs.append(f"x{step.repeat}")
             table.add_row(
-                str(number), step.heading, format_duration(step.total_ms), ", ".join(runs)
+                str(number),
+                step.heading,
+                format_duration(sum(part.duration_ms for part in parts)),
+                ", ".join(runs),
             )
     console.print(table)
+    steps_ms = sum(segment.duration_ms for segment in timeline.segments)
     console.print(
-        f"\n[bold]Total[/bold] {format_duration(timeline.total_ms)} "
-        f"({format_duration(loaded.steps_ms)} of steps, {loaded.step_count} steps, "
-        f"{len(timeline.segments)} timed parts)"
+        f"\n[bold]Total[/bold] {totals_line(words_for('en'), timeline)} "
+        f"({format_duration(steps_ms)} of steps)"
     )
     if loaded.notes:
         console.print()

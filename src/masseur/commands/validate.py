@@ -21,6 +21,7 @@ def command(files: tuple[Path, ...], quiet: bool) -> None:
     """
     from masseur.library import ROUTINE_SUFFIXES
     from masseur.routine import load_routine
+    from masseur.words import words_for
 
     targets: list[Path] = []
     for given in files:
@@ -37,7 +38,8 @@ def command(files: tuple[Path, ...], quiet: bool) -> None:
             click.echo(str(error) if error.location else f"{path}: {error}")
             continue
         if not quiet:
-            click.echo(f"{path}: ok ({routine.name}, {routine.step_count} steps)", err=True)
+            steps = words_for("en").count(routine.step_count, "step")
+            click.echo(f"{path}: ok ({routine.name}, {steps})", err=True)
     if not targets:
         click.echo("masseur: no routine files found", err=True)
         raise click.exceptions.Exit(ExitStatus.BAD_INPUT)
