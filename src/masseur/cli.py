@@ -36,6 +36,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def say(message: str) -> None:
+    """An error line on stderr; on a terminal, wrapped at word boundaries to its width."""
+    from masseur.terminal import echo
+
+    echo(message, sys.stderr)
+
+
 def one_line_usage_error(error: click.UsageError) -> str:
     """Click's usage errors in one line, with where to read more."""
     where = error.ctx.command_path if error.ctx is not None else "masseur"
@@ -74,10 +81,10 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except MasseurError as error:
-            click.echo(str(error) if error.location else f"masseur: {error}", err=True)
+            say(str(error) if error.location else f"masseur: {error}")
             raise click.exceptions.Exit(error.status) from None
         except click.UsageError as error:
-            click.echo(one_line_usage_error(error), err=True)
+            say(one_line_usage_error(error))
             raise click.exceptions.Exit(ExitStatus.BAD_INPUT) from None
         except KeyboardInterrupt:
             click.echo("\nmasseur: interrupted", err=True)
@@ -108,13 +115,12 @@ def main(argv: list[str] | None = None, **extra: Any) -> None:
     try:
         status = cli.main(args=argv, prog_name="masseur", standalone_mode=False, **extra)
     except MasseurError as error:
-        message = str(error) if error.location else f"masseur: {error}"
-        click.echo(message, err=True)
+        say(str(error) if error.location else f"masseur: {error}")
         sys.exit(error.status)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.UsageError as error:
-        click.echo(one_line_usage_error(error), err=True)
+        say(one_line_usage_error(error))
         sys.exit(ExitStatus.BAD_INPUT)
     except click.ClickException as error:
         error.show()

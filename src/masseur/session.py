@@ -39,7 +39,9 @@ class Warnings:
     def once(self, key: str, message: str) -> None:
         if key not in self.said:
             self.said.add(key)
-            print(f"masseur: {message}", file=self.stream, flush=True)
+            from masseur.terminal import echo
+
+            echo(f"masseur: {message}", self.stream)
 
 
 class PrefetchedSpeech:

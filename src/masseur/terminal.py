@@ -74,7 +74,7 @@ def safety_lines(
 
     def add_list(items: list[str]) -> None:
         if compact:
-            add("  ".join(f"• {item}" for item in items), "  ", "  ")
+            add("  ".join(f"•\u00a0{item}" for item in items), "  ", "  ")
         else:
             for item in items:
                 add(f"• {item}", "  ", "    ")

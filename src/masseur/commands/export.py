@@ -173,7 +173,9 @@ def command(
             overlaps = export.find_overlaps(timeline, export.speech_timings(clips))
     warning = export.describe_overlaps(overlaps)
     if warning:
-        click.echo(f"masseur: {warning}", err=True)
+        from masseur.terminal import echo
+
+        echo(f"masseur: {warning}", sys.stderr)
 
 
 def _choose_format(format_name: str | None, output: str | None) -> str:

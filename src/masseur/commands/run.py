@@ -8,6 +8,7 @@ import click
 from masseur.commands.common import build, settings_from, timeline_options
 from masseur.completion import complete_routine
 from masseur.errors import BadInput, ExitStatus, MasseurError
+from masseur.terminal import echo
 
 if TYPE_CHECKING:
     from masseur.routine import Routine
@@ -73,7 +74,6 @@ def safety_screen(routine: Routine, assume_yes: bool) -> bool:
 
 def print_summary(result: SessionResult, language: str, err: Any) -> None:
     from masseur.durations import format_duration
-    from masseur.terminal import echo
     from masseur.words import words_for
 
     words = words_for(language)
@@ -138,7 +138,7 @@ def command(
     if not safety_screen(loaded, yes):
         from masseur.words import words_for
 
-        click.echo(words_for(loaded.language)("stopped_before"), err=True)
+        echo(words_for(loaded.language)("stopped_before"), sys.stderr)
         return
     voice, no_voice = (None, None) if text_only else _choose_voice(values, loaded.language)
     status = _run(loaded, timeline, values, voice, text_only, minutes, probe, no_voice)
@@ -249,4 +249,4 @@ def _record(
     try:
         append_record(record)
     except (OSError, MasseurError) as error:
-        click.echo(f"masseur: could not save this session to the history: {error}", err=True)
+        echo(f"masseur: could not save this session to the history: {error}", stderr)
