@@ -13,6 +13,7 @@ Times are integer milliseconds from the session start.
 from __future__ import annotations
 
 import enum
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,7 @@ INTRO_GAP_MS = 1500  # silence after the introduction before the first step
 SPEECH_ROOM_MS = 1000  # a step must last at least its narration plus this much
 COUNTDOWN_MIN_SEGMENT_MS = 25_000
 END_TAIL_MS = 500
+SPEECH_GAP_MS = 250  # the least silence between two sentences, so that they never overlap
 
 Estimator = Callable[[str, int, str], int]
 
@@ -96,6 +98,13 @@ class TimelineOptions:
     halfway: bool = False
     chimes: bool = True
     estimate: Estimator = field(default=default_estimator, compare=False, repr=False)
+    # Lengths of the step sentences (instructions, cues, countdowns, halfway) where better
+    # known than the estimate, e.g. from speech already synthesized. The introduction and the
+    # ending always use ``estimate``, so the total of a session does not depend on the cache.
+    speech_length: Estimator | None = field(default=None, compare=False, repr=False)
+
+    def step_speech_ms(self, text: str, language: str) -> int:
+        return (self.speech_length or self.estimate)(text, self.rate, language)
 
 
 @dataclass(frozen=True)
@@ -207,8 +216,10 @@ def _outro_text(routine: Routine, phrases: Phrases) -> str:
 
 
 def _minimum_ms(run: _Run, options: TimelineOptions, language: str) -> int:
+    """The shortest a step run can be: its instruction and every cue, said one after another."""
     lead = CHIME_LEAD_MS if options.chimes else 0
-    return lead + options.estimate(run.text, options.rate, language) + SPEECH_ROOM_MS
+    cues = sum(SPEECH_GAP_MS + options.step_speech_ms(cue.say, language) for cue in run.step.cues)
+    return lead + options.step_speech_ms(run.text, language) + cues + SPEECH_ROOM_MS
 
 
 def fit_durations(natural: list[int], minimum: list[int], target: int) -> list[int]:
@@ -269,7 +280,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
     runs = _expand(routine, phrases)
     durations = [run.step.duration for run in runs]
     if options.minutes is not None:
-        target = round(options.minutes * 60_000) - fixed_ms
+        target = round(options.minutes * 60) * 1000 - fixed_ms  # whole seconds, like every total
         minimum = [_minimum_ms(run, options, language) for run in runs]
         try:
             durations = fit_durations(durations, minimum, target)
@@ -312,7 +323,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                 EventKind.STEP,
                 index,
                 run.text,
-                estimated_ms=estimate(run.text, rate, language),
+                estimated_ms=options.step_speech_ms(run.text, language),
             )
         )
         for cue in run.step.cues:
@@ -323,7 +334,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                     EventKind.CUE,
                     index,
                     cue.say,
-                    estimated_ms=estimate(cue.say, rate, language),
+                    estimated_ms=options.step_speech_ms(cue.say, language),
                 )
             )
         if options.countdown and duration >= COUNTDOWN_MIN_SEGMENT_MS:
@@ -336,7 +347,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                             EventKind.COUNTDOWN,
                             index,
                             text,
-                            estimated_ms=estimate(text, rate, language),
+                            estimated_ms=options.step_speech_ms(text, language),
                         )
                     )
         cursor = end
@@ -350,7 +361,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                 EventKind.HALFWAY,
                 _segment_index_at(segments, middle),
                 phrases.halfway,
-                estimated_ms=estimate(phrases.halfway, rate, language),
+                estimated_ms=options.step_speech_ms(phrases.halfway, language),
             )
         )
     after = len(segments)
@@ -361,12 +372,88 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
     # the same length, not two roundings of 10.54 s.
     total = math.ceil((steps_end + lead + outro_ms + END_TAIL_MS) / 1000) * 1000
     events.append(Event(total, EventKind.END, after))
+    events = _without_overlaps(events, segments)
     # Stable sort: at equal times a chime comes before the speech it introduces.
     events.sort(key=lambda event: (event.at_ms, event.kind != EventKind.CHIME))
     sides = (_side_name(routine, phrases, "left"), _side_name(routine, phrases, "right"))
     return Timeline(
         routine.name, routine.title, language, rate, tuple(events), tuple(segments), total, sides
     )
+
+
+def _without_overlaps(events: list[Event], segments: list[Segment]) -> list[Event]:
+    """Move sentences apart so that none is planned to start before the one before has ended.
+
+    The introduction, each step's instruction and the closing words stay where they are. A
+    step's cues keep their order and move later (or, near the end of the step, earlier) just
+    enough to follow each other with a short silence. A countdown that would talk over
+    something is left out; "halfway" goes into the first silence after the middle that holds
+    it. Only a step too short for its own words (possible in a routine's own timing, never
+    after ``--minutes``, whose floor counts every cue) keeps an overlap, which
+    :func:`speech_overlaps` reports.
+    """
+    anchors = sorted(
+        (e for e in events if e.kind in (EventKind.INTRO, EventKind.STEP, EventKind.OUTRO)),
+        key=lambda e: e.at_ms,
+    )
+    kept: list[Event] = list(anchors)
+    for position, anchor in enumerate(anchors):
+        if anchor.kind is not EventKind.STEP:
+            continue
+        limit = anchors[position + 1].at_ms if position + 1 < len(anchors) else 10**12
+        cues = sorted(
+            (e for e in events if e.kind is EventKind.CUE and e.segment == anchor.segment),
+            key=lambda e: e.at_ms,
+        )
+        placed: list[int] = []
+        ready = anchor.end_ms + SPEECH_GAP_MS
+        for cue in cues:  # as planned, but never before the sentence before it has ended
+            placed.append(max(cue.at_ms, ready))
+            ready = placed[-1] + cue.estimated_ms + SPEECH_GAP_MS
+        latest = limit - SPEECH_GAP_MS
+        for index in reversed(range(len(cues))):  # and ending before the next step speaks
+            placed[index] = min(placed[index], latest - cues[index].estimated_ms)
+            latest = placed[index] - SPEECH_GAP_MS
+        if cues and placed[0] < anchor.end_ms + SPEECH_GAP_MS:
+            placed = [max(cue.at_ms, anchor.end_ms + SPEECH_GAP_MS) for cue in cues]
+        kept += [replace(cue, at_ms=at) for cue, at in zip(cues, placed, strict=True)]
+    kept.sort(key=lambda e: e.at_ms)
+    for event in events:
+        if event.kind is EventKind.COUNTDOWN and _fits(kept, event.at_ms, event.estimated_ms):
+            kept.append(event)
+            kept.sort(key=lambda e: e.at_ms)
+    for event in events:
+        if event.kind is EventKind.HALFWAY:
+            at = _first_silence(kept, event.at_ms, event.estimated_ms)
+            if at is not None:
+                kept.append(replace(event, at_ms=at, segment=_segment_index_at(segments, at)))
+    return [e for e in events if not e.kind.spoken] + kept
+
+
+def _fits(spoken: list[Event], at: int, length: int) -> bool:
+    """Whether a sentence at ``at`` would be clear of every sentence in ``spoken``."""
+    return all(
+        at >= e.end_ms + SPEECH_GAP_MS or at + length + SPEECH_GAP_MS <= e.at_ms for e in spoken
+    )
+
+
+def _first_silence(spoken: list[Event], after: int, length: int) -> int | None:
+    """The earliest time from ``after`` on where a sentence of ``length`` is clear of others."""
+    candidates = [after] + [e.end_ms + SPEECH_GAP_MS for e in spoken if e.end_ms >= after]
+    for at in sorted(candidates):
+        if _fits(spoken, at, length):
+            return at
+    return None
+
+
+def speech_overlaps(timeline: Timeline) -> list[tuple[Event, int]]:
+    """Each planned sentence that runs into the next one, with by how many ms."""
+    spoken = sorted(timeline.spoken(), key=lambda e: e.at_ms)
+    return [
+        (event, event.end_ms - following.at_ms)
+        for event, following in itertools.pairwise(spoken)
+        if event.end_ms > following.at_ms
+    ]
 
 
 def _segment_index_at(segments: list[Segment], position_ms: int) -> int:

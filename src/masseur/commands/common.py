@@ -82,9 +82,18 @@ def settings_from(
     return values, sources
 
 
-def build(routine: Routine, values: dict[str, Any], minutes: float | None) -> Timeline:
+def build(
+    routine: Routine, values: dict[str, Any], minutes: float | None, voice_id: str | None = None
+) -> Timeline:
+    """The session's timeline; with ``voice_id``, speech already cached for that voice is
+    planned at its real length (so --minutes never squeezes a step below it)."""
     from masseur.timeline import TimelineOptions, build_timeline
 
+    length = None
+    if voice_id is not None:
+        from masseur.speech_lengths import cached_or_estimated
+
+        length = cached_or_estimated(voice_id)
     return build_timeline(
         routine,
         TimelineOptions(
@@ -93,5 +102,33 @@ def build(routine: Routine, values: dict[str, Any], minutes: float | None) -> Ti
             countdown=bool(values["countdown"]),
             halfway=bool(values["halfway"]),
             chimes=bool(values["chimes"]),
+            speech_length=length,
         ),
     )
+
+
+def choose_voice(
+    values: dict[str, Any], language: str, *, needed: bool = True
+) -> tuple[str | None, str | None]:
+    """The voice id for a session, or why there will be no voice; checked before anything else.
+
+    A voice asked for (``--voice``, a setting, the routine) that is not installed, or no voice
+    for the routine's language, is bad input (exit 2): reading Russian with an English voice
+    helps nobody. A missing or broken speech engine is not: the session goes on with text and
+    chimes, unless sound is required. When ``needed`` is false (text only) only an explicitly
+    asked-for voice is checked.
+    """
+    from masseur.errors import MasseurError
+    from masseur.speech import NoVoiceForLanguage, resolve_voice
+
+    wanted = values.get("voice")
+    if not needed and not wanted:
+        return None, None
+    try:
+        return resolve_voice(str(wanted) if wanted else None, language), None
+    except NoVoiceForLanguage:
+        raise
+    except MasseurError as error:
+        if values.get("require_audio"):
+            raise
+        return None, error.message

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from masseur.commands.common import build, settings_from, timeline_options
+from masseur.commands.common import build, choose_voice, settings_from, timeline_options
 from masseur.completion import complete_routine
 from masseur.timeline import with_chime_durations
 
@@ -77,7 +77,7 @@ class _ExportCommand(click.Command):
     epilog=(
         "\b\nExamples:\n"
         "  masseur export foot-classic -o guide.md\n"
-        "  masseur export toes --minutes 5 --rate 160 -o toes.mp3\n"
+        "  masseur export toes --minutes 8 --rate 160 -o toes.mp3\n"
         "  masseur export toes --format json -o -"
     ),
 )
@@ -122,7 +122,11 @@ def command(
 
     _entry, loaded = load(routine)
     values, _sources = settings_from(loaded, dict(given))
-    timeline = build(loaded, values, minutes)
+    # A voice that is not installed is reported now, for text formats too.
+    voice, _no_voice = choose_voice(
+        values, loaded.language, needed=fmt not in ("txt", "md", "json")
+    )
+    timeline = build(loaded, values, minutes, voice)
     timeline = with_chime_durations(timeline, export.chime_lengths(timeline))
     words_per_minute = timeline.rate
 

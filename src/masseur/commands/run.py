@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from masseur.commands.common import build, settings_from, timeline_options
+from masseur.commands.common import build, choose_voice, settings_from, timeline_options
 from masseur.completion import complete_routine
 from masseur.errors import BadInput, ExitStatus, MasseurError
 from masseur.terminal import echo
@@ -22,6 +22,7 @@ def print_dry_run(timeline: Timeline) -> None:
     from rich.table import Table
 
     from masseur.durations import format_clock
+    from masseur.timeline import speech_overlaps
     from masseur.words import totals_line, words_for
 
     table = Table(box=None, pad_edge=False, header_style="bold")
@@ -50,6 +51,18 @@ def print_dry_run(timeline: Timeline) -> None:
         f"\n[bold]Total[/bold] {totals_line(words_for('en'), timeline)}, voice at "
         f"{timeline.rate} words per minute"
     )
+    overlaps = speech_overlaps(timeline)
+    if overlaps:
+        places = ", ".join(
+            f"{format_clock(event.at_ms)} (+{by / 1000:.1f}s)" for event, by in overlaps[:5]
+        )
+        more = f" and {len(overlaps) - 5} more" if len(overlaps) > 5 else ""
+        echo(
+            f"masseur: warning: {words_for('en').count(len(overlaps), 'sentence')} would run "
+            f"into the next one: {places}{more}; give the steps more time (--minutes) or a "
+            "faster --rate",
+            sys.stderr,
+        )
 
 
 def safety_screen(routine: Routine, assume_yes: bool) -> bool:
@@ -131,7 +144,9 @@ def command(
         probe = PlayerProbe()  # opens the sound device while the routine loads
     _entry, loaded = load(routine)
     values, _sources = settings_from(loaded, given)
-    timeline = build(loaded, values, minutes)
+    # The voice is checked before the safety screen: a typo must not cost a screenful first.
+    voice, no_voice = choose_voice(values, loaded.language, needed=not (text_only or dry_run))
+    timeline = build(loaded, values, minutes, voice)
     if dry_run:
         print_dry_run(timeline)
         return
@@ -140,30 +155,9 @@ def command(
 
         echo(words_for(loaded.language)("stopped_before"), sys.stderr)
         return
-    voice, no_voice = (None, None) if text_only else _choose_voice(values, loaded.language)
     status = _run(loaded, timeline, values, voice, text_only, minutes, probe, no_voice)
     if status != ExitStatus.OK:
         raise click.exceptions.Exit(status)
-
-
-def _choose_voice(values: dict[str, Any], language: str) -> tuple[str | None, str | None]:
-    """The voice id for the session, or why there will be no voice.
-
-    No voice for the routine's language is bad input (exit 2): reading Russian with an
-    English voice helps nobody. A missing or broken speech engine is not: the session goes
-    on with text and chimes, unless sound is required.
-    """
-    from masseur.speech import NoVoiceForLanguage, resolve_voice
-
-    wanted = values.get("voice")
-    try:
-        return resolve_voice(str(wanted) if wanted else None, language), None
-    except NoVoiceForLanguage:
-        raise
-    except MasseurError as error:
-        if values.get("require_audio"):
-            raise
-        return None, error.message
 
 
 def _run(
