@@ -98,16 +98,20 @@ class LazyGroup(click.Group):
 
 @click.group(
     cls=LazyGroup,
+    invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Example: masseur run foot-self-massage   (see `masseur COMMAND --help`)",
 )
 @click.version_option(__version__, "-V", "--version", prog_name="masseur")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """masseur talks you through a foot and leg self-massage, hands-free.
 
     It reads a routine of timed steps, speaks each one aloud, chimes between
     them and shows where you are, so your hands stay on your feet.
     """
+    if ctx.invoked_subcommand is None:  # `masseur` alone: the help, as asked for
+        click.echo(ctx.get_help())
 
 
 def main(argv: list[str] | None = None, **extra: Any) -> None:

@@ -32,9 +32,10 @@ else from the extension of the -o file.
   wav   the whole session as audio, with every sentence and chime in place
   flac, ogg, mp3   the same audio, compressed (see the list of formats below)
 
-Text formats go to standard output with `-o -` (or without -o). Files are written
-atomically: a failed or interrupted export leaves nothing behind, and an existing file is
-replaced only with --force. The same routine and options always give the same text files.
+Text formats go to standard output with `-o -` or without -o (txt unless --format says).
+Files are written atomically: a failed or interrupted export leaves nothing behind, and an
+existing file is replaced only with --force. The same routine and options always give the
+same text files.
 
 Subtitles and audio use the real synthesized speech (cached between exports). Each
 sentence starts exactly at its planned time; when real speech runs longer than the
@@ -196,7 +197,7 @@ def _choose_format(format_name: str | None, output: str | None) -> str:
             f"cannot tell the format from '{output}'; add --format "
             f"({', '.join(export.FORMATS)}) or use one of those extensions"
         )
-    raise BadInput(f"say which format with --format ({', '.join(export.FORMATS)})")
+    return "txt"  # no file: the narration as text, on standard output
 
 
 @contextmanager

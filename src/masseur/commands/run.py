@@ -146,6 +146,8 @@ def command(
     values, _sources = settings_from(loaded, given)
     # The voice is checked before the safety screen: a typo must not cost a screenful first.
     voice, no_voice = choose_voice(values, loaded.language, needed=not (text_only or dry_run))
+    if values["require_audio"] and probe is not None:
+        probe.result()  # no sound device: say so now, not after the safety screen
     timeline = build(loaded, values, minutes, voice)
     if dry_run:
         print_dry_run(timeline)

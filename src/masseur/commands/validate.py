@@ -4,22 +4,30 @@ from pathlib import Path
 
 import click
 
+from masseur.completion import complete_routine
 from masseur.errors import ExitStatus, MasseurError
 
 
 @click.command(
     "validate",
-    epilog="Example: masseur validate routines/*.yaml ~/my-routines/",
+    epilog="Examples: masseur validate routines/*.yaml ~/my-routines/\n\n"
+    "  masseur validate evening-feet foot-classic",
 )
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument(
+    "files",
+    nargs=-1,
+    required=True,
+    type=click.Path(path_type=Path),
+    shell_complete=complete_routine,
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the problems.")
 def command(files: tuple[Path, ...], quiet: bool) -> None:
-    """Check routine FILES (or folders of them) for mistakes.
+    """Check routine FILES (or folders of them, or routine names) for mistakes.
 
     Each problem is printed as file:line:column: message. The exit code is 0
     only when every file is valid, 2 otherwise.
     """
-    from masseur.library import ROUTINE_SUFFIXES
+    from masseur.library import ROUTINE_SUFFIXES, find_routine, looks_like_path
     from masseur.routine import load_routine
     from masseur.words import words_for
 
@@ -27,6 +35,8 @@ def command(files: tuple[Path, ...], quiet: bool) -> None:
     for given in files:
         if given.is_dir():
             targets += sorted(p for p in given.iterdir() if p.suffix in ROUTINE_SUFFIXES)
+        elif not given.exists() and not looks_like_path(str(given)):
+            targets.append(find_routine(str(given)).path)  # a routine name, yours or built-in
         else:
             targets.append(given)
     failures = 0
