@@ -70,3 +70,32 @@ def test_installed_wheel_lists_routines_from_another_folder(wheel: Path, tmp_pat
     )
     assert shown.returncode == 0, shown.stderr
     assert "Classic foot massage" in shown.stdout
+
+
+@pytest.mark.slow
+def test_pipx_install_puts_masseur_on_path(tmp_path: Path) -> None:
+    # The README's recommended install, into a private pipx home.
+    from conftest import require_tools
+
+    require_tools("pipx")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PIPX_HOME": str(tmp_path / "pipx"),
+        "PIPX_BIN_DIR": str(tmp_path / "bin"),
+        "MASSEUR_DATA_DIR": str(tmp_path / "data"),
+    }
+    installed = subprocess.run(
+        ["pipx", "install", "--python", sys.executable, str(REPO)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert installed.returncode == 0, installed.stderr
+    env["PATH"] = f"{tmp_path / 'bin'}:/usr/bin:/bin"
+    shown = subprocess.run(
+        ["masseur", "show", "foot-classic"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "4 steps, 7 timed parts" in shown.stdout
