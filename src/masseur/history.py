@@ -24,7 +24,8 @@ from masseur.errors import MasseurError
 
 HISTORY_FILE_NAME = "history.jsonl"
 
-Outcome = Literal["finished", "quit", "interrupted"]
+# "skipped": the session reached its end with every timed part skipped (not a session done).
+Outcome = Literal["finished", "skipped", "quit", "interrupted"]
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 
@@ -64,6 +65,9 @@ class SessionRecord:
     steps_total: int
     outcome: Outcome
     options: dict[str, object]
+    # The timed part (0-based) in progress when the session stopped; `run --resume` starts
+    # there. None when it finished, or stopped in the closing words.
+    stopped_at_part: int | None = None
 
     def __post_init__(self) -> None:
         _aware(self.started_at)
@@ -73,6 +77,9 @@ class SessionRecord:
             number = getattr(self, name)
             if type(number) is not int or number < 0:
                 raise ValueError(f"{name} must be a whole number of at least 0, got {number!r}")
+        part = self.stopped_at_part
+        if part is not None and (type(part) is not int or part < 0):
+            raise ValueError(f"stopped_at_part must be a whole number or null, got {part!r}")
 
     @property
     def started(self) -> datetime:
@@ -95,6 +102,8 @@ class SessionRecord:
             raise TypeError("a record is a JSON object")
         values: dict[str, object] = {}
         for item in fields(cls):
+            if item.name not in data and item.default is None:
+                continue  # a field added later: older lines do not have it
             value = data[item.name]
             expected = _CONTAINER_TYPES.get(item.name)
             if expected is not None and not isinstance(value, expected):
@@ -220,7 +229,8 @@ def _runs_of_days(days: Iterable[date]) -> list[tuple[date, int]]:
 def summarize(records: Sequence[SessionRecord], today: date, zone: tzinfo | None = None) -> Summary:
     """Sessions and time this ISO week (Monday to Sunday) and this month, plus streaks.
 
-    Every session counts, whatever its outcome. The current streak is the run of
+    Every session counts in the totals, whatever its outcome; only a session in which at least
+    one timed part was done counts for the streaks. The current streak is the run of
     consecutive days with a session that ends today or yesterday (a streak is not broken
     before the day is over); it is 0 otherwise. Days are in ``zone`` (default: local time).
     """
@@ -230,7 +240,8 @@ def summarize(records: Sequence[SessionRecord], today: date, zone: tzinfo | None
     days: list[date] = []
     for record in records:
         day = record.local_day(zone)
-        days.append(day)
+        if record.steps_done > 0:  # a session with every part skipped keeps no streak alive
+            days.append(day)
         total_ms += record.actual_ms
         if week_start <= day < week_end:
             week_sessions += 1

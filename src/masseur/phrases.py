@@ -19,8 +19,13 @@ class Phrases:
     ending: str
     left: str
     right: str
+    get_ready: str  # said at the start of a --lead-in, before the count
 
     def seconds_left(self, seconds: int) -> str:
+        raise NotImplementedError
+
+    def count(self, n: int) -> str:
+        """One number of a spoken count-down ("Three.")."""
         raise NotImplementedError
 
 
@@ -115,6 +120,9 @@ class EnglishPhrases(Phrases):
         unit = "second" if seconds == 1 else "seconds"
         return f"{english_number(seconds).capitalize()} {unit} left."
 
+    def count(self, n: int) -> str:
+        return english_number(n).capitalize() + "."
+
 
 class RussianPhrases(Phrases):
     def seconds_left(self, seconds: int) -> str:
@@ -126,6 +134,9 @@ class RussianPhrases(Phrases):
             noun = russian_plural(n, "секунда", "секунды", "секунд")
         verb = "Осталась" if n % 10 == 1 and n % 100 != 11 else "Осталось"
         return f"{verb} {russian_number(n, feminine=True)} {noun}."
+
+    def count(self, n: int) -> str:
+        return russian_number(n).capitalize() + "."
 
 
 ENGLISH = EnglishPhrases(
@@ -140,6 +151,7 @@ ENGLISH = EnglishPhrases(
     ending="That is the end of the session.",
     left="left foot",
     right="right foot",
+    get_ready="Get your hands ready.",
 )
 
 RUSSIAN = RussianPhrases(
@@ -154,6 +166,7 @@ RUSSIAN = RussianPhrases(
     ending="Сеанс окончен.",
     left="левая стопа",
     right="правая стопа",
+    get_ready="Приготовьте руки.",
 )
 
 _BY_LANGUAGE: dict[str, Phrases] = {"en": ENGLISH, "ru": RUSSIAN}

@@ -27,6 +27,7 @@ class SessionOptions:
     require_audio: bool = False
     text_only: bool = False
     no_voice: str | None = None  # why speech cannot be used (chimes and text go on)
+    start_ms: int = 0  # where in the timeline the session begins (--from, --resume)
 
 
 @dataclass
@@ -240,6 +241,7 @@ def run_session(
         chimes=chime_loader(timeline, options.chime_volume, audible, bell),
         display=display,
         on_missed_speech=missed,
+        start_ms=options.start_ms,
     )
     started_at = datetime.now().astimezone()
     keys: Any = None

@@ -11,9 +11,10 @@ from masseur.errors import BadInput, ExitStatus, MasseurError
 from masseur.terminal import echo
 
 if TYPE_CHECKING:
+    from masseur.history import SessionRecord
     from masseur.routine import Routine
     from masseur.runner import SessionResult
-    from masseur.session import PlayerProbe
+    from masseur.session import PlayerProbe, SessionOptions, SessionReport
     from masseur.timeline import Timeline
 
 
@@ -91,7 +92,7 @@ def print_summary(result: SessionResult, language: str, err: Any) -> None:
 
     words = words_for(language)
     parts = [
-        words(result.outcome.value, time=format_duration(result.elapsed_ms)),
+        words(f"outcome_{result.outcome.value}", time=format_duration(result.elapsed_ms)),
         words(
             "done_of",
             done=result.segments_done,
@@ -103,15 +104,19 @@ def print_summary(result: SessionResult, language: str, err: Any) -> None:
     if result.missed_speech:
         parts.append(words("not_spoken", sentences=words.count(result.missed_speech, "sentence")))
     echo(", ".join(parts) + ".", err)
+    if result.stopped_at is not None:
+        echo(words("resume_hint"), err)
 
 
 @click.command(
     "run",
     epilog="Examples:\n\n  masseur run foot-classic\n\n"
     "  masseur run foot-self-massage --minutes 20 --countdown\n\n"
-    "  masseur run bedtime-relax --dry-run",
+    "  masseur run bedtime-relax --dry-run\n\n"
+    "  masseur run foot-classic --from 3 --lead-in 5\n\n"
+    "  masseur run --resume",
 )
-@click.argument("routine", shell_complete=complete_routine)
+@click.argument("routine", required=False, shell_complete=complete_routine)
 @timeline_options
 @click.option("-y", "--yes", is_flag=True, help="Skip the contraindications question.")
 @click.option("--dry-run", is_flag=True, help="Print the timeline as a table and exit.")
@@ -126,29 +131,79 @@ def print_summary(result: SessionResult, language: str, err: Any) -> None:
     help="Stop if no sound can play, instead of going on text-only.",
 )
 @click.option("--text-only", is_flag=True, help="No voice, no chimes: text on screen only.")
+@click.option(
+    "--from",
+    "start_step",
+    metavar="STEP",
+    help="Start at this step: its number (as `masseur show` lists it) or its name.",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue the last unfinished session (of ROUTINE, if given) where it stopped.",
+)
+@click.option(
+    "--lead-in",
+    type=click.IntRange(0, 60),
+    default=0,
+    metavar="SECONDS",
+    help="A spoken count of this many seconds before the first step, to get your hands ready.",
+)
 def command(
-    routine: str, yes: bool, dry_run: bool, text_only: bool, minutes: float | None, **given: Any
+    routine: str | None,
+    yes: bool,
+    dry_run: bool,
+    text_only: bool,
+    minutes: float | None,
+    start_step: str | None,
+    resume: bool,
+    lead_in: int,
+    **given: Any,
 ) -> None:
     """Guide a session of ROUTINE (a name or a file) by voice, hands-free.
 
     masseur first shows who should not do this massage and asks you to
     confirm. During the session: space pauses and resumes, n or Right skips
     to the next step, b or Left goes back, r repeats the instruction, q quits.
+    A session you stop is kept in your history with where it stopped:
+    `masseur run --resume` continues it there.
     """
     from masseur.library import load
+
+    resumed = None
+    if resume:
+        if start_step is not None:
+            raise BadInput("--resume starts where the last session stopped; leave out --from")
+        resumed, routine, minutes = _resume(routine, given, minutes)
+    elif routine is None:
+        raise BadInput(
+            "say which routine to run (see `masseur list`), e.g. `masseur run foot-classic`, "
+            "or continue the last one with `masseur run --resume`"
+        )
 
     probe = None
     if not (dry_run or text_only):
         from masseur.session import PlayerProbe
 
         probe = PlayerProbe()  # opens the sound device while the routine loads
-    _entry, loaded = load(routine)
+    from masseur.resume import part_of_step, with_lead_in
+
+    entry, loaded = load(routine)
     values, _sources = settings_from(loaded, given)
     # The voice is checked before the safety screen: a typo must not cost a screenful first.
     voice, no_voice = choose_voice(values, loaded.language, needed=not (text_only or dry_run))
     if values["require_audio"] and probe is not None:
         probe.result()  # no sound device: say so now, not after the safety screen
     timeline = build(loaded, values, minutes, voice)
+    start_part: int | None = None
+    if resumed is not None and resumed.stopped_at_part is not None:
+        start_part = min(resumed.stopped_at_part, len(timeline.segments) - 1)
+    elif start_step is not None:
+        start_part = part_of_step(loaded, timeline, start_step)
+    timeline = with_lead_in(timeline, lead_in, start_part or 0)
+    start_ms = 0
+    if start_part is not None:
+        start_ms = timeline.segments[start_part].start_ms - lead_in * 1000
     if dry_run:
         print_dry_run(timeline)
         return
@@ -157,27 +212,9 @@ def command(
 
         echo(words_for(loaded.language)("stopped_before"), sys.stderr)
         return
-    status = _run(loaded, timeline, values, voice, text_only, minutes, probe, no_voice)
-    if status != ExitStatus.OK:
-        raise click.exceptions.Exit(status)
-
-
-def _run(
-    routine: Routine,
-    timeline: Timeline,
-    values: dict[str, Any],
-    voice: str | None,
-    text_only: bool,
-    minutes: float | None,
-    probe: PlayerProbe | None,
-    no_voice: str | None,
-) -> ExitStatus:
-    from masseur.display import LiveDisplay, PlainDisplay
     from masseur.runner import Outcome
-    from masseur.session import SessionOptions, run_session
+    from masseur.session import SessionOptions
 
-    stdout = sys.stdout
-    stderr = sys.stderr
     options = SessionOptions(
         voice=voice,
         rate=int(values["rate"]),
@@ -186,9 +223,32 @@ def _run(
         require_audio=bool(values["require_audio"]),
         text_only=text_only,
         no_voice=no_voice,
+        start_ms=start_ms,
     )
+    report = _run(loaded, timeline, options, bool(values["plain"]), probe)
+    file = str(entry.path.resolve()) if entry.origin == "file" else None
+    _record(loaded, timeline, report, values, minutes, voice, file, sys.stderr)
+    status = ExitStatus.OK
+    if report.result.outcome is Outcome.INTERRUPTED:
+        status = ExitStatus.INTERRUPTED
+    if status != ExitStatus.OK:
+        raise click.exceptions.Exit(status)
+
+
+def _run(
+    routine: Routine,
+    timeline: Timeline,
+    options: SessionOptions,
+    plain: bool,
+    probe: PlayerProbe | None,
+) -> SessionReport:
+    from masseur.display import LiveDisplay, PlainDisplay
+    from masseur.session import run_session
+
+    stdout = sys.stdout
+    stderr = sys.stderr
     interactive = sys.stdin.isatty()
-    live = stdout.isatty() and not values["plain"]
+    live = stdout.isatty() and not plain
     display: Any = PlainDisplay(stdout)
     if live:
         from rich.console import Console  # only the live screen needs rich
@@ -210,10 +270,28 @@ def _run(
     finally:
         if live:
             display.__exit__(None, None, None)
-    result = report.result
-    print_summary(result, routine.language, stderr)
-    _record(routine, timeline, report, values, minutes, voice, stderr)
-    return ExitStatus.INTERRUPTED if result.outcome is Outcome.INTERRUPTED else ExitStatus.OK
+    print_summary(report.result, routine.language, stderr)
+    return report
+
+
+def _resume(
+    routine: str | None, given: dict[str, Any], minutes: float | None
+) -> tuple[SessionRecord, str, float | None]:
+    """The session to continue, the routine to load, and its options (unless given again)."""
+    from masseur.history import read_records
+    from masseur.library import looks_like_path
+    from masseur.resume import last_unfinished
+
+    records, _warnings = read_records()
+    wanted = routine if routine is not None and not looks_like_path(routine) else None
+    record = last_unfinished(records, wanted)
+    for key in ("rate", "countdown", "halfway", "chimes", "voice"):
+        if given.get(key) is None and record.options.get(key) is not None:
+            given[key] = record.options[key]
+    if minutes is None and isinstance(record.options.get("minutes"), int | float):
+        minutes = float(record.options["minutes"])  # type: ignore[arg-type]
+    file = record.options.get("file")
+    return record, str(file) if isinstance(file, str) else record.routine, minutes
 
 
 def _record(
@@ -223,13 +301,18 @@ def _record(
     values: dict[str, Any],
     minutes: float | None,
     voice: str | None,
+    file: str | None,
     stderr: Any,
 ) -> None:
     from masseur.history import SessionRecord, append_record
 
     result = report.result
-    options = {key: values[key] for key in ("rate", "countdown", "halfway", "chimes")}
+    options: dict[str, object] = {
+        key: values[key] for key in ("rate", "countdown", "halfway", "chimes")
+    }
     options.update(minutes=minutes, voice=voice)
+    if file is not None:
+        options["file"] = file  # a routine from a file is found again by its path
     record = SessionRecord(
         routine=routine.name,
         title=routine.title,
@@ -241,6 +324,7 @@ def _record(
         steps_total=result.segments_total,
         outcome=result.outcome.value,
         options=options,
+        stopped_at_part=result.stopped_at,
     )
     try:
         append_record(record)
