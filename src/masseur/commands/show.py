@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import click
 
-from masseur.commands.common import build, settings_from, timeline_options
+from masseur.commands.common import build, choose_voice, settings_from, timeline_options
 from masseur.completion import complete_routine
+from masseur.errors import MasseurError
 
 
 @click.command("show", epilog="Example: masseur show foot-classic --minutes 15")
@@ -25,7 +26,14 @@ def command(routine: str, minutes: float | None, **given: object) -> None:
 
     entry, loaded = load(routine)
     values, _sources = settings_from(loaded, dict(given))
-    timeline = build(loaded, values, minutes)
+    voice = None
+    if minutes is not None:  # fitted as `run` would, with the speech lengths it knows
+        try:
+            voice, _why_not = choose_voice(values, loaded.language)
+        except MasseurError:
+            voice = None
+    timeline = build(loaded, values, minutes, voice)
+    words = words_for(loaded.language)
     console = Console(highlight=False)
     console.print(
         f"[bold]{loaded.title}[/bold]  [dim]({loaded.name}, {entry.origin}, "
@@ -33,8 +41,10 @@ def command(routine: str, minutes: float | None, **given: object) -> None:
     )
     console.print(loaded.description)
     console.print()
-    _print_list(console, "Do not do this massage if", loaded.contraindications, "red")
-    _print_list(console, "Have ready", loaded.preparation, "cyan")
+    if not loaded.contraindications:
+        console.print(f"[yellow]{words('md_no_contraindications')}[/yellow]\n")
+    _print_list(console, words("md_do_not"), loaded.contraindications, "red")
+    _print_list(console, words("md_have_ready"), loaded.preparation, "cyan")
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("#", justify="right")
@@ -62,12 +72,12 @@ def command(routine: str, minutes: float | None, **given: object) -> None:
     console.print(table)
     steps_ms = sum(segment.duration_ms for segment in timeline.segments)
     console.print(
-        f"\n[bold]Total[/bold] {totals_line(words_for('en'), timeline)} "
-        f"({format_duration(steps_ms)} of steps)"
+        f"\n[bold]{words('total')}[/bold] {totals_line(words, timeline)} "
+        f"({words('steps_time', time=format_duration(steps_ms))})"
     )
     if loaded.notes:
         console.print()
-        _print_list(console, "Notes", loaded.notes, "green")
+        _print_list(console, words("md_notes"), loaded.notes, "green")
 
 
 def _print_list(console: object, heading: str, items: list[str], colour: str) -> None:
@@ -75,8 +85,6 @@ def _print_list(console: object, heading: str, items: list[str], colour: str) ->
 
     assert isinstance(console, Console)
     if not items:
-        if heading.startswith("Do not"):
-            console.print("[yellow]This routine lists no contraindications.[/yellow]\n")
         return
     console.print(f"[bold {colour}]{heading}:[/bold {colour}]")
     for item in items:
