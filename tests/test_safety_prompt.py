@@ -118,3 +118,14 @@ def test_compact_layout_runs_the_list_together() -> None:
     compact = safety_lines("T", items, [], words_for("en"), 80, compact=True)
     assert len(compact) < len(full)
     assert re.search(r"•\u00a0Fever\.\s+•\u00a0Heart", compact[-1].text)
+
+
+def test_an_error_line_wraps_between_words_on_a_narrow_terminal(masseur_home: Path) -> None:
+    child = spawn_masseur(masseur_home, "run", "foot-clasic", rows=24, columns=40)
+    child.expect(pexpect.EOF)
+    lines = [line for line in plain(child.before).split("\n") if line.strip()]
+    assert len(lines) > 1 and all(len(line) < 40 for line in lines), lines
+    assert " ".join(lines).split() == (
+        "masseur: no routine named 'foot-clasic'; did you mean 'foot-classic' or "
+        "'foot-self-massage'?"
+    ).split()

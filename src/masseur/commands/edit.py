@@ -11,6 +11,7 @@ import click
 
 from masseur.completion import complete_routine
 from masseur.errors import BadInput, ExitStatus, MasseurError
+from masseur.terminal import echo
 
 FALLBACK_EDITORS = ("nano", "vi")
 
@@ -111,11 +112,11 @@ def command(name: str) -> None:
         try:
             routine = load_routine(path)
         except BadInput as error:
-            click.echo(str(error) if error.location else f"{path}: {error}", err=True)
+            echo(str(error) if error.location else f"{path}: {error}", sys.stderr)
             if not stdin_is_interactive():
-                click.echo(
+                echo(
                     f"masseur: the routine has a mistake; fix it with: masseur edit {name}",
-                    err=True,
+                    sys.stderr,
                 )
                 raise click.exceptions.Exit(ExitStatus.BAD_INPUT) from None
             if click.confirm("Reopen the file to fix it?", default=True, err=True):
