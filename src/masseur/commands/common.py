@@ -115,20 +115,21 @@ def choose_voice(
     A voice asked for (``--voice``, a setting, the routine) that is not installed, or no voice
     for the routine's language, is bad input (exit 2): reading Russian with an English voice
     helps nobody. A missing or broken speech engine is not: the session goes on with text and
-    chimes, unless sound is required. When ``needed`` is false (text only) only an explicitly
-    asked-for voice is checked.
+    chimes, unless sound is required. When ``needed`` is false (text only, a plan) only an
+    explicitly asked-for voice must exist; the voice found is still used to plan with the real
+    lengths of cached speech, so a plan shown and a session run agree.
     """
     from masseur.errors import MasseurError
     from masseur.speech import NoVoiceForLanguage, resolve_voice
 
     wanted = values.get("voice")
-    if not needed and not wanted:
-        return None, None
     try:
         return resolve_voice(str(wanted) if wanted else None, language), None
     except NoVoiceForLanguage:
-        raise
+        if needed or wanted:
+            raise
+        return None, None  # text only: no voice for the language is no problem
     except MasseurError as error:
-        if values.get("require_audio"):
+        if needed and values.get("require_audio"):
             raise
         return None, error.message
