@@ -13,7 +13,7 @@ import click
 from masseur.words import Words
 
 START_ANSWERS = frozenset({"", "y", "yes", "д", "да"})
-STOP_ANSWERS = frozenset({"n", "no", "q", "quit", "н", "нет", "в"})
+STOP_ANSWERS = frozenset({"n", "no", "q", "quit", "н", "нет"})
 
 
 def terminal_size(stream: IO[str]) -> tuple[int, int] | None:
