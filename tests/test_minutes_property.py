@@ -11,6 +11,7 @@ from cli_helper import run_main
 from masseur.errors import BadInput
 from masseur.library import available_routines
 from masseur.routine import load_routine
+from masseur.speech import estimate_speech_ms
 from masseur.timeline import TimelineOptions, build_timeline, speech_overlaps
 
 ROUTINES = {entry.name: entry.load() for entry in available_routines()}
@@ -24,12 +25,32 @@ ROUTINES = {entry.name: entry.load() for entry in available_routines()}
     countdown=st.booleans(),
     halfway=st.booleans(),
     chimes=st.booleans(),
+    known=st.sampled_from([None, 0.7, 1.3, 1.6]),
 )
 def test_accepted_minutes_never_overlap_speech(
-    name: str, minutes: float, rate: int, countdown: bool, halfway: bool, chimes: bool
+    name: str,
+    minutes: float,
+    rate: int,
+    countdown: bool,
+    halfway: bool,
+    chimes: bool,
+    known: float | None,
 ) -> None:
+    # ``known``: speech already synthesized that is shorter or longer than the estimate.
+    length = None
+    if known is not None:
+        factor = known
+
+        def length(text: str, rate: int, language: str) -> int:
+            return round(estimate_speech_ms(text, rate, language) * factor)
+
     options = TimelineOptions(
-        rate=rate, minutes=minutes, countdown=countdown, halfway=halfway, chimes=chimes
+        rate=rate,
+        minutes=minutes,
+        countdown=countdown,
+        halfway=halfway,
+        chimes=chimes,
+        speech_length=length,
     )
     try:
         timeline = build_timeline(ROUTINES[name], options)

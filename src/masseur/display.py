@@ -37,6 +37,8 @@ def next_line(timeline: Timeline, status: Status) -> str:
     """What comes next and when, on the session clock."""
     words = words_for(timeline.language)
     upcoming = status.upcoming
+    if status.segment < 0:  # before a step (introduction, lead-in): the next one to start
+        upcoming = next((s for s in timeline.segments if s.start_ms >= status.position_ms), None)
     if upcoming is not None:
         what = upcoming.heading
         if upcoming.side:
