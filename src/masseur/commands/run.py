@@ -186,24 +186,15 @@ def command(
         from masseur.session import PlayerProbe
 
         probe = PlayerProbe()  # opens the sound device while the routine loads
-    from masseur.resume import part_of_step, with_lead_in
-
     entry, loaded = load(routine)
     values, _sources = settings_from(loaded, given)
     # The voice is checked before the safety screen: a typo must not cost a screenful first.
     voice, no_voice = choose_voice(values, loaded.language, needed=not (text_only or dry_run))
     if values["require_audio"] and probe is not None:
         probe.result()  # no sound device: say so now, not after the safety screen
-    timeline = build(loaded, values, minutes, voice)
-    start_part: int | None = None
-    if resumed is not None and resumed.stopped_at_part is not None:
-        start_part = min(resumed.stopped_at_part, len(timeline.segments) - 1)
-    elif start_step is not None:
-        start_part = part_of_step(loaded, timeline, start_step)
-    timeline = with_lead_in(timeline, lead_in, start_part or 0)
-    start_ms = 0
-    if start_part is not None:
-        start_ms = timeline.segments[start_part].start_ms - lead_in * 1000
+    timeline, start_ms = _starting_point(
+        loaded, build(loaded, values, minutes, voice), resumed, start_step, lead_in
+    )
     if dry_run:
         print_dry_run(timeline)
         return
@@ -228,11 +219,29 @@ def command(
     report = _run(loaded, timeline, options, bool(values["plain"]), probe)
     file = str(entry.path.resolve()) if entry.origin == "file" else None
     _record(loaded, timeline, report, values, minutes, voice, file, sys.stderr)
-    status = ExitStatus.OK
     if report.result.outcome is Outcome.INTERRUPTED:
-        status = ExitStatus.INTERRUPTED
-    if status != ExitStatus.OK:
-        raise click.exceptions.Exit(status)
+        raise click.exceptions.Exit(ExitStatus.INTERRUPTED)
+
+
+def _starting_point(
+    routine: Routine,
+    timeline: Timeline,
+    resumed: SessionRecord | None,
+    start_step: str | None,
+    lead_in: int,
+) -> tuple[Timeline, int]:
+    """The timeline with its lead-in, and where in it the session begins (ms)."""
+    from masseur.resume import part_of_step, with_lead_in
+
+    start_part: int | None = None
+    if resumed is not None and resumed.stopped_at_part is not None:
+        start_part = min(resumed.stopped_at_part, len(timeline.segments) - 1)
+    elif start_step is not None:
+        start_part = part_of_step(routine, timeline, start_step)
+    timeline = with_lead_in(timeline, lead_in, start_part or 0)
+    if start_part is None:
+        return timeline, 0  # from the introduction
+    return timeline, timeline.segments[start_part].start_ms - lead_in * 1000
 
 
 def _run(
