@@ -11,8 +11,9 @@ from cli_helper import run_main
 from masseur.errors import BadInput
 from masseur.library import available_routines
 from masseur.routine import load_routine
+from masseur.spacing import speech_overlaps
 from masseur.speech import estimate_speech_ms
-from masseur.timeline import TimelineOptions, build_timeline, speech_overlaps
+from masseur.timeline import TimelineOptions, build_timeline
 
 ROUTINES = {entry.name: entry.load() for entry in available_routines()}
 

@@ -13,7 +13,6 @@ Times are integer milliseconds from the session start.
 from __future__ import annotations
 
 import enum
-import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -28,7 +27,7 @@ INTRO_GAP_MS = 1500  # silence after the introduction before the first step
 SPEECH_ROOM_MS = 1000  # a step must last at least its narration plus this much
 COUNTDOWN_MIN_SEGMENT_MS = 25_000
 END_TAIL_MS = 500
-SPEECH_GAP_MS = 250  # the least silence between two sentences, so that they never overlap
+SPEECH_GAP_MS = 250  # the least silence between two sentences (see masseur.spacing)
 
 Estimator = Callable[[str, int, str], int]
 
@@ -372,88 +371,15 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
     # the same length, not two roundings of 10.54 s.
     total = math.ceil((steps_end + lead + outro_ms + END_TAIL_MS) / 1000) * 1000
     events.append(Event(total, EventKind.END, after))
-    events = _without_overlaps(events, segments)
+    from masseur.spacing import without_overlaps
+
+    events = without_overlaps(events, segments)
     # Stable sort: at equal times a chime comes before the speech it introduces.
     events.sort(key=lambda event: (event.at_ms, event.kind != EventKind.CHIME))
     sides = (_side_name(routine, phrases, "left"), _side_name(routine, phrases, "right"))
     return Timeline(
         routine.name, routine.title, language, rate, tuple(events), tuple(segments), total, sides
     )
-
-
-def _without_overlaps(events: list[Event], segments: list[Segment]) -> list[Event]:
-    """Move sentences apart so that none is planned to start before the one before has ended.
-
-    The introduction, each step's instruction and the closing words stay where they are. A
-    step's cues keep their order and move later (or, near the end of the step, earlier) just
-    enough to follow each other with a short silence. A countdown that would talk over
-    something is left out; "halfway" goes into the first silence after the middle that holds
-    it. Only a step too short for its own words (possible in a routine's own timing, never
-    after ``--minutes``, whose floor counts every cue) keeps an overlap, which
-    :func:`speech_overlaps` reports.
-    """
-    anchors = sorted(
-        (e for e in events if e.kind in (EventKind.INTRO, EventKind.STEP, EventKind.OUTRO)),
-        key=lambda e: e.at_ms,
-    )
-    kept: list[Event] = list(anchors)
-    for position, anchor in enumerate(anchors):
-        if anchor.kind is not EventKind.STEP:
-            continue
-        limit = anchors[position + 1].at_ms if position + 1 < len(anchors) else 10**12
-        cues = sorted(
-            (e for e in events if e.kind is EventKind.CUE and e.segment == anchor.segment),
-            key=lambda e: e.at_ms,
-        )
-        placed: list[int] = []
-        ready = anchor.end_ms + SPEECH_GAP_MS
-        for cue in cues:  # as planned, but never before the sentence before it has ended
-            placed.append(max(cue.at_ms, ready))
-            ready = placed[-1] + cue.estimated_ms + SPEECH_GAP_MS
-        latest = limit - SPEECH_GAP_MS
-        for index in reversed(range(len(cues))):  # and ending before the next step speaks
-            placed[index] = min(placed[index], latest - cues[index].estimated_ms)
-            latest = placed[index] - SPEECH_GAP_MS
-        if cues and placed[0] < anchor.end_ms + SPEECH_GAP_MS:
-            placed = [max(cue.at_ms, anchor.end_ms + SPEECH_GAP_MS) for cue in cues]
-        kept += [replace(cue, at_ms=at) for cue, at in zip(cues, placed, strict=True)]
-    kept.sort(key=lambda e: e.at_ms)
-    for event in events:
-        if event.kind is EventKind.COUNTDOWN and _fits(kept, event.at_ms, event.estimated_ms):
-            kept.append(event)
-            kept.sort(key=lambda e: e.at_ms)
-    for event in events:
-        if event.kind is EventKind.HALFWAY:
-            at = _first_silence(kept, event.at_ms, event.estimated_ms)
-            if at is not None:
-                kept.append(replace(event, at_ms=at, segment=_segment_index_at(segments, at)))
-    return [e for e in events if not e.kind.spoken] + kept
-
-
-def _fits(spoken: list[Event], at: int, length: int) -> bool:
-    """Whether a sentence at ``at`` would be clear of every sentence in ``spoken``."""
-    return all(
-        at >= e.end_ms + SPEECH_GAP_MS or at + length + SPEECH_GAP_MS <= e.at_ms for e in spoken
-    )
-
-
-def _first_silence(spoken: list[Event], after: int, length: int) -> int | None:
-    """The earliest time from ``after`` on where a sentence of ``length`` is clear of others."""
-    candidates = [after] + [e.end_ms + SPEECH_GAP_MS for e in spoken if e.end_ms >= after]
-    for at in sorted(candidates):
-        if _fits(spoken, at, length):
-            return at
-    return None
-
-
-def speech_overlaps(timeline: Timeline) -> list[tuple[Event, int]]:
-    """Each planned sentence that runs into the next one, with by how many ms."""
-    spoken = sorted(timeline.spoken(), key=lambda e: e.at_ms)
-    return [
-        (event, event.end_ms - following.at_ms)
-        for event, following in itertools.pairwise(spoken)
-        if event.end_ms > following.at_ms
-    ]
 
 
 def _segment_index_at(segments: list[Segment], position_ms: int) -> int:

@@ -23,7 +23,7 @@ def print_dry_run(timeline: Timeline) -> None:
     from rich.table import Table
 
     from masseur.durations import format_clock
-    from masseur.timeline import speech_overlaps
+    from masseur.spacing import speech_overlaps
     from masseur.words import totals_line, words_for
 
     table = Table(box=None, pad_edge=False, header_style="bold")
