@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ def test_export_without_output_writes_the_narration_to_stdout(masseur_home: Path
 def test_validate_takes_routine_names(masseur_home: Path) -> None:
     result = run_main(["validate", "foot-classic", "stopy-pered-snom"])
     assert result.exit_code == 0, result.output
-    assert "foot-classic.yaml: ok (foot-classic, 4 steps)" in result.stderr
+    assert re.search(r"foot-classic\.yaml: ok \(foot-classic, \d+ steps\)", result.stderr)
     wrong = run_main(["validate", "foot-clasic"])
     assert wrong.exit_code == 2
     assert wrong.stderr.strip().splitlines() == [
