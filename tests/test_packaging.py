@@ -100,3 +100,33 @@ def test_pipx_install_puts_masseur_on_path(tmp_path: Path) -> None:
     )
     assert shown.returncode == 0, shown.stderr
     assert re.search(r"\d+ steps, \d+ timed parts", shown.stdout)
+
+
+@pytest.mark.slow
+def test_setup_prints_the_line_that_puts_masseur_on_path(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    finished = subprocess.run(
+        ["bash", str(REPO / "scripts" / "setup.sh")],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "PYTHON": sys.executable,
+            "VENV": str(venv),
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert finished.returncode == 0, finished.stderr
+    line = f"echo 'export PATH=\"{venv / 'bin'}:$PATH\"' >> ~/.bashrc"
+    assert line in finished.stdout.splitlines()[-2], finished.stdout
+    # That line, run, makes plain `masseur` work.
+    shell = subprocess.run(
+        ["bash", "-c", f'export PATH="{venv / "bin"}:$PATH" && masseur list --json'],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shell.returncode == 0, shell.stderr
