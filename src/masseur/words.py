@@ -127,7 +127,7 @@ RUSSIAN: dict[str, str] = {
     "outcome_skipped": "Сеанс завершён через {time}, все отрезки пропущены",
     "outcome_quit": "Сеанс остановлен через {time}",
     "outcome_interrupted": "Сеанс прерван через {time}",
-    "done_of": "выполнено {done} из {parts}",
+    "done_of": "отрезков выполнено: {done} из {total}",  # no noun after a number: no agreement
     "skipped": "пропущено: {count}",
     "not_spoken": "не прозвучало: {sentences}",
     "resume_hint": "Продолжить позже: masseur run --resume",

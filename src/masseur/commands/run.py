@@ -97,6 +97,7 @@ def print_summary(result: SessionResult, language: str, err: Any) -> None:
             "done_of",
             done=result.segments_done,
             parts=words.count(result.segments_total, "part"),
+            total=result.segments_total,
         ),
     ]
     if result.segments_skipped:
