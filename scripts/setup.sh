@@ -15,7 +15,8 @@ venv=${VENV:-.venv}
 # espeak-ng speaks; alsa + gcc build and run simpleaudio.
 packages=(espeak-ng libespeak-ng1 alsa-utils libasound2-dev gcc)
 # sox measures audio, pulseaudio captures real-time playback, tmux drives the live screen.
-$with_tests && packages+=(sox pulseaudio pulseaudio-utils libasound2-plugins tmux)
+# pipx checks the recommended user install.
+$with_tests && packages+=(sox pulseaudio pulseaudio-utils libasound2-plugins tmux pipx)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -43,3 +44,13 @@ else
     "$venv/bin/python" -m pip install -q .
 fi
 echo "masseur is ready: $venv/bin/masseur"
+# Later commands in the README say plain `masseur`: give the one line that makes that work.
+bin_dir=$(cd "$venv/bin" && pwd)
+case ":$PATH:" in
+    *":$bin_dir:"*) ;;
+    *)
+        echo "To type just \`masseur\`, add $venv/bin to your PATH (then open a new terminal):"
+        echo "    echo 'export PATH=\"$bin_dir:\$PATH\"' >> ~/.bashrc"
+        echo "or install it for your user instead: pipx install ."
+        ;;
+esac

@@ -48,21 +48,21 @@ def test_safety_screen_then_pause_skip_and_quit_on_screen(masseur_home: Path) ->
     child = spawn(masseur_home, "--text-only")
     child.expect("Do not do this massage if")
     child.expect("Injuries of the feet")
-    child.expect("Press Enter to begin")
+    child.expect(r"Start the session\? \[Y/n\]")
     child.sendline("")
     child.expect("Introduction")
     child.expect("space pause/resume")  # the key footer
 
     child.send("n")  # skip the introduction: step one starts at once
-    child.expect(r"1/3 Rub the sole \(left\)")
+    child.expect(r"part 1/3: Rub the sole, left foot")
 
     child.send(" ")
     child.expect("PAUSED")
     child.send(" ")
-    child.expect(r"1/3 Rub the sole \(left\)")
+    child.expect(r"part 1/3: Rub the sole, left foot")
 
     child.send("n")
-    child.expect(r"2/3 Rub the sole \(right\)")
+    child.expect(r"part 2/3: Rub the sole, right foot")
     child.send("q")
     child.expect("Session stopped")
     child.expect(pexpect.EOF)
@@ -76,9 +76,9 @@ def test_safety_screen_then_pause_skip_and_quit_on_screen(masseur_home: Path) ->
     assert record["routine"] == "short-session"
 
 
-def test_anything_but_enter_at_the_safety_screen_stops(masseur_home: Path) -> None:
+def test_no_at_the_safety_screen_stops(masseur_home: Path) -> None:
     child = spawn(masseur_home, "--text-only")
-    child.expect("Press Enter to begin")
+    child.expect(r"Start the session\? \[Y/n\]")
     child.sendline("no")
     child.expect("Stopped before the session")
     child.expect(pexpect.EOF)

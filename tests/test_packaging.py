@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -70,3 +71,62 @@ def test_installed_wheel_lists_routines_from_another_folder(wheel: Path, tmp_pat
     )
     assert shown.returncode == 0, shown.stderr
     assert "Classic foot massage" in shown.stdout
+
+
+@pytest.mark.slow
+def test_pipx_install_puts_masseur_on_path(tmp_path: Path) -> None:
+    # The README's recommended install, into a private pipx home.
+    from conftest import require_tools
+
+    require_tools("pipx")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PIPX_HOME": str(tmp_path / "pipx"),
+        "PIPX_BIN_DIR": str(tmp_path / "bin"),
+        "MASSEUR_DATA_DIR": str(tmp_path / "data"),
+    }
+    installed = subprocess.run(
+        ["pipx", "install", "--python", sys.executable, str(REPO)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert installed.returncode == 0, installed.stderr
+    env["PATH"] = f"{tmp_path / 'bin'}:/usr/bin:/bin"
+    shown = subprocess.run(
+        ["masseur", "show", "foot-classic"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert re.search(r"\d+ steps, \d+ timed parts", shown.stdout)
+
+
+@pytest.mark.slow
+def test_setup_prints_the_line_that_puts_masseur_on_path(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    finished = subprocess.run(
+        ["bash", str(REPO / "scripts" / "setup.sh")],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "PYTHON": sys.executable,
+            "VENV": str(venv),
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert finished.returncode == 0, finished.stderr
+    line = f"echo 'export PATH=\"{venv / 'bin'}:$PATH\"' >> ~/.bashrc"
+    assert line in finished.stdout.splitlines()[-2], finished.stdout
+    # That line, run, makes plain `masseur` work.
+    shell = subprocess.run(
+        ["bash", "-c", f'export PATH="{venv / "bin"}:$PATH" && masseur list --json'],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shell.returncode == 0, shell.stderr

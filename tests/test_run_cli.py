@@ -111,6 +111,7 @@ def test_require_audio_stops_when_no_sound_can_play(masseur_home: Path, tmp_path
     assert result.returncode == 1
     assert "audio" in result.stderr.lower()
     assert "ALSA lib" not in result.stderr and "Traceback" not in result.stderr
+    assert "Do not do this massage" not in result.stderr  # said before the safety screen
     assert not (masseur_home / "data" / "history.jsonl").exists()
 
 

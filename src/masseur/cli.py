@@ -38,6 +38,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def say(message: str) -> None:
+    """An error line on stderr; on a terminal, wrapped at word boundaries to its width."""
+    from masseur.terminal import echo
+
+    echo(message, sys.stderr)
+
+
 def one_line_usage_error(error: click.UsageError) -> str:
     """Click's usage errors in one line, with where to read more."""
     where = error.ctx.command_path if error.ctx is not None else "masseur"
@@ -96,10 +103,10 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except MasseurError as error:
-            click.echo(one_line_error(error), err=True)
+            say(one_line_error(error))
             raise click.exceptions.Exit(error.status) from None
         except click.UsageError as error:
-            click.echo(one_line_usage_error(error), err=True)
+            say(one_line_usage_error(error))
             raise click.exceptions.Exit(ExitStatus.BAD_INPUT) from None
         except BrokenPipeError:
             raise
@@ -119,16 +126,20 @@ class LazyGroup(click.Group):
 
 @click.group(
     cls=LazyGroup,
+    invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Example: masseur run foot-self-massage   (see `masseur COMMAND --help`)",
 )
 @click.version_option(__version__, "-V", "--version", prog_name="masseur")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """masseur talks you through a foot and leg self-massage, hands-free.
 
     It reads a routine of timed steps, speaks each one aloud, chimes between
     them and shows where you are, so your hands stay on your feet.
     """
+    if ctx.invoked_subcommand is None:  # `masseur` alone: the help, as asked for
+        click.echo(ctx.get_help())
 
 
 def main(argv: list[str] | None = None, **extra: Any) -> None:
@@ -139,12 +150,12 @@ def main(argv: list[str] | None = None, **extra: Any) -> None:
     try:
         status = cli.main(args=argv, prog_name="masseur", standalone_mode=False, **extra)
     except MasseurError as error:
-        click.echo(one_line_error(error), err=True)
+        say(one_line_error(error))
         sys.exit(error.status)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.UsageError as error:
-        click.echo(one_line_usage_error(error), err=True)
+        say(one_line_usage_error(error))
         sys.exit(ExitStatus.BAD_INPUT)
     except click.ClickException as error:
         error.show()

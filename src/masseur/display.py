@@ -1,4 +1,8 @@
-"""What the person sees during a session: a live screen on a terminal, plain lines otherwise."""
+"""What the person sees during a session: a live screen on a terminal, plain lines otherwise.
+
+Both show every sentence masseur speaks, when it is due, whether or not sound can play: a
+person without a sound device, or hard of hearing, gets all of the guidance on screen.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,44 @@ from typing import IO, Any
 
 from masseur.durations import format_clock, format_duration
 from masseur.runner import Status
-from masseur.timeline import Event, EventKind, Part, Segment
+from masseur.terminal import terminal_size, wrap
+from masseur.timeline import Event, EventKind, Part, Segment, Timeline
+from masseur.words import words_for
 
-KEYS_HELP = "space pause/resume · n/→ next · b/← back · r repeat · q quit"
+SAID_LINES = 4  # sentences of a step kept on the live screen under its instruction
 
 
-def _segment_label(segment: Segment, count: int) -> str:
-    parts = [f"{segment.index + 1}/{count}", segment.heading]
+def segment_label(timeline: Timeline, segment: Segment) -> str:
+    """ "Step 2/4 · part 3/7: Rub the sole, right foot" in the routine's language."""
+    words = words_for(timeline.language)
+    label = (
+        words("step_of", step=segment.step_index + 1, steps=timeline.step_count)
+        + " · "
+        + words("part_of", part=segment.index + 1, parts=len(timeline.segments))
+        + f": {segment.heading}"
+    )
     if segment.side:
-        parts.append(f"({segment.side})")
+        label += f", {segment.side_label}"
     if segment.repetitions > 1:
-        parts.append(f"[{segment.repetition}/{segment.repetitions}]")
-    return " ".join(parts)
+        label += ", " + words("round_of", round=segment.repetition, rounds=segment.repetitions)
+    return label
+
+
+def next_line(timeline: Timeline, status: Status) -> str:
+    """What comes next and when, on the session clock."""
+    words = words_for(timeline.language)
+    upcoming = status.upcoming
+    if status.part is Part.OPENING:  # before a step (introduction, lead-in): the next to start
+        upcoming = next((s for s in timeline.segments if s.start_ms >= status.position_ms), None)
+    if upcoming is not None:
+        what = upcoming.heading
+        if upcoming.side:
+            what += f", {upcoming.side_label}"
+        return words("next_at", clock=format_clock(upcoming.start_ms), what=what)
+    if status.part is not Part.CLOSING:
+        ending = timeline.segments[-1].end_ms if timeline.segments else 0
+        return words("ending_at", clock=format_clock(ending))
+    return ""
 
 
 class PlainDisplay:
@@ -28,37 +58,45 @@ class PlainDisplay:
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
         self._paused = False
+        size = terminal_size(stream)
+        self._width = size[0] - 1 if size else None
 
-    def _print(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
+    def _print(self, text: str, indent: str = "", hanging: str = "") -> None:
+        for line in wrap(text, self._width, indent, hanging):
+            print(line, file=self.stream, flush=True)
 
     def update(self, status: Status) -> None:
         if status.paused != self._paused:
             self._paused = status.paused
+            words = words_for(status.timeline.language)
             stamp = format_clock(status.position_ms)
-            self._print(f"[{stamp}] paused" if status.paused else f"[{stamp}] resumed")
+            self._print(f"[{stamp}] " + (words("paused") if status.paused else words("resumed")))
 
     def event(self, event: Event, status: Status) -> None:
         stamp = format_clock(event.at_ms)
-        count = len(status.timeline.segments)
+        timeline = status.timeline
         if event.kind is EventKind.STEP and status.current is not None:
             segment = status.current
             self._print(
-                f"[{stamp}] {_segment_label(segment, count)} · "
+                f"[{stamp}] {segment_label(timeline, segment)} · "
                 f"{format_duration(segment.duration_ms)}"
             )
-            self._print(f"    {event.text}")
+            self._print(event.text, "    ")
         elif event.kind is EventKind.INTRO:
-            self._print(f"[{stamp}] {status.timeline.title}")
-            self._print(f"    {event.text}")
+            self._print(f"[{stamp}] {timeline.title}")
+            self._print(event.text, "    ")
         elif event.kind.spoken:
-            self._print(f"[{stamp}]   {event.text}")
+            self._print(f"[{stamp}]   {event.text}", hanging="    ")
         elif event.kind is EventKind.END:
-            self._print(f"[{stamp}] end")
+            self._print(f"[{stamp}] {words_for(timeline.language)('end')}")
 
 
 class LiveDisplay:
-    """A rich screen redrawn a few times a second: step, time left, progress, what's next."""
+    """A rich screen redrawn a few times a second: step, what is said, time left, what's next.
+
+    The step's instruction stays on screen; each cue, countdown and the closing words are
+    added under it when they fall due, and the sentence being said is highlighted.
+    """
 
     tick_s: float | None = 0.25
 
@@ -67,22 +105,46 @@ class LiveDisplay:
 
         self.console = console
         self._live = Live(console=console, auto_refresh=False, transient=False)
-        self._last_text = ""
+        self._place: tuple[Part, int | None] | None = None  # where self._said was said
+        self._said: list[str] = []  # what was said in this segment, the instruction first
+
+    def start(self) -> None:
+        self._live.start()
+
+    def stop(self) -> None:
+        self._live.stop()
 
     def __enter__(self) -> LiveDisplay:
-        self._live.start()
+        self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._live.stop()
+        self.stop()
 
     def event(self, event: Event, status: Status) -> None:
-        if event.kind is EventKind.STEP or event.kind is EventKind.INTRO:
-            self._last_text = event.text
+        if event.kind.spoken:
+            if (event.part, event.segment) != self._place:
+                self._place = (event.part, event.segment)
+                self._said = []
+            self._said.append(event.text)
         self.update(status)
 
     def update(self, status: Status) -> None:
         self._live.update(self._render(status), refresh=True)
+
+    def _said_rows(self, speaking: str) -> list[Any]:
+        from rich.text import Text
+
+        if not self._said:
+            return []
+        # Without a voice nothing is "being spoken": the last sentence due is the current one.
+        current = speaking or self._said[-1]
+        shown = [self._said[0], *self._said[1:][-(SAID_LINES - 1) :]]
+        rows = []
+        for position, text in enumerate(shown):
+            style = "bold" if text == current else ("" if position == 0 else "dim")
+            rows.append(Text(("" if position == 0 else "  ") + text, style=style))
+        return rows
 
     def _render(self, status: Status) -> Any:
         from rich.console import Group
@@ -92,30 +154,31 @@ class LiveDisplay:
         from rich.text import Text
 
         timeline = status.timeline
+        words = words_for(timeline.language)
         position = min(max(0, status.position_ms), timeline.total_ms)
         segment = status.current
+        if (status.part, status.segment) != self._place:
+            self._place, self._said = (status.part, status.segment), []  # skipped or went back
         rows: list[Any] = []
         if segment is not None:
             if segment.phase_title != timeline.title:
                 rows.append(Text(segment.phase_title, style="dim"))
-            rows.append(Text(_segment_label(segment, len(timeline.segments)), style="bold cyan"))
-            rows.append(Text(segment.say))
+            rows.append(Text(segment_label(timeline, segment), style="bold cyan"))
+            rows += self._said_rows(status.speaking) or [Text(segment.say)]
             left = max(0, segment.end_ms - position)
             bar = Table.grid(expand=True, padding=(0, 1))
             bar.add_column(ratio=1)
-            bar.add_column(justify="right", width=12)
+            bar.add_column(justify="right", width=18)
             bar.add_row(
                 ProgressBar(total=segment.duration_ms, completed=segment.duration_ms - left),
-                f"{format_clock(left)} left",
+                words("left", clock=format_clock(left)),
             )
             rows.append(bar)
-        elif status.part is Part.OPENING:
-            rows.append(Text("Introduction", style="bold cyan"))
-            rows.append(Text(self._last_text))
         else:
-            rows.append(Text("Closing", style="bold cyan"))
-        if status.speaking:
-            rows.append(Text(f"🔈 {status.speaking}", style="italic"))
+            opening = status.part is Part.OPENING
+            heading = words("introduction") if opening else words("closing")
+            rows.append(Text(heading, style="bold cyan"))
+            rows += self._said_rows(status.speaking)
         total = Table.grid(expand=True, padding=(0, 1))
         total.add_column(ratio=1)
         total.add_column(justify="right", width=16)
@@ -125,16 +188,11 @@ class LiveDisplay:
         )
         rows.append(Text(""))
         rows.append(total)
-        upcoming = status.upcoming
-        if upcoming is not None:
-            rows.append(
-                Text(
-                    f"Next: {upcoming.heading}" + (f" ({upcoming.side})" if upcoming.side else ""),
-                    style="dim",
-                )
-            )
+        coming = next_line(timeline, status)
+        if coming:
+            rows.append(Text(coming, style="dim"))
         if status.paused:
-            rows.append(Text("PAUSED: press space to go on", style="bold yellow"))
-        rows.append(Text(KEYS_HELP, style="dim"))
+            rows.append(Text(words("paused"), style="bold yellow"))
+        rows.append(Text(words("keys"), style="dim"))
         # A title is routine text: shown as Text, never read as markup.
         return Panel(Group(*rows), title=Text(timeline.title), border_style="cyan")

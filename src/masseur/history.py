@@ -71,6 +71,9 @@ class SessionRecord:
     steps_total: int
     outcome: Outcome
     options: dict[str, object]
+    # The timed part (0-based) in progress when the session stopped; `run --resume` starts
+    # there. None when it finished, or stopped in the closing words.
+    stopped_at_part: int | None = None
 
     def __post_init__(self) -> None:
         moment = self.started
@@ -86,6 +89,9 @@ class SessionRecord:
             number = getattr(self, name)
             if type(number) is not int or number < 0:
                 raise ValueError(f"{name} must be a whole number of at least 0, got {number!r}")
+        part = self.stopped_at_part
+        if part is not None and (type(part) is not int or part < 0):
+            raise ValueError(f"stopped_at_part must be a whole number or null, got {part!r}")
 
     @cached_property  # read for every record of a long history: parse once
     def started(self) -> datetime:
@@ -108,6 +114,8 @@ class SessionRecord:
             raise TypeError("a record is a JSON object")
         values: dict[str, object] = {}
         for item in fields(cls):
+            if item.name not in data and item.default is None:
+                continue  # a field added later: older lines do not have it
             value = data[item.name]
             expected = _CONTAINER_TYPES.get(item.name)
             if expected is not None and not isinstance(value, expected):
@@ -316,7 +324,8 @@ class _Tally:
 
     def add(self, record: SessionRecord) -> None:
         day = record.local_day(self.zone)
-        self.days.add(day)
+        if record.steps_done > 0:  # a session with every part skipped keeps no streak alive
+            self.days.add(day)
         self.sessions += 1
         self.total_ms += record.actual_ms
         if self.week_start <= day < self.week_end:
@@ -351,7 +360,8 @@ class _Tally:
 def summarize(records: Sequence[SessionRecord], today: date, zone: tzinfo | None = None) -> Summary:
     """Sessions and time this ISO week (Monday to Sunday) and this month, plus streaks.
 
-    Every session counts, whatever its outcome. The current streak is the run of
+    Every session counts in the totals, whatever its outcome; only a session in which at least
+    one timed part was done counts for the streaks. The current streak is the run of
     consecutive days with a session that ends today or yesterday (a streak is not broken
     before the day is over); it is 0 otherwise. Days are in ``zone`` (default: local time).
     """

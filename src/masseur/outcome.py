@@ -7,6 +7,7 @@ import enum
 
 class Outcome(enum.StrEnum):
     FINISHED = "finished"
+    SKIPPED = "skipped"  # reached the end with every timed part skipped: not a session done
     QUIT = "quit"
     INTERRUPTED = "interrupted"
 

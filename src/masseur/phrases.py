@@ -31,8 +31,13 @@ class Phrases:
     no_warnings_other: str
     side_first_other: str  # "Start with their {side}."
     side_switch_other: str
+    get_ready: str  # said at the start of a --lead-in, before the count
 
     def seconds_left(self, seconds: int) -> str:
+        raise NotImplementedError
+
+    def count(self, n: int) -> str:
+        """One number of a spoken count-down ("Three.")."""
         raise NotImplementedError
 
 
@@ -127,6 +132,9 @@ class EnglishPhrases(Phrases):
         unit = "second" if seconds == 1 else "seconds"
         return f"{english_number(seconds).capitalize()} {unit} left."
 
+    def count(self, n: int) -> str:
+        return english_number(n).capitalize() + "."
+
 
 class RussianPhrases(Phrases):
     def seconds_left(self, seconds: int) -> str:
@@ -138,6 +146,9 @@ class RussianPhrases(Phrases):
             noun = russian_plural(n, "секунда", "секунды", "секунд")
         verb = "Осталась" if n % 10 == 1 and n % 100 != 11 else "Осталось"
         return f"{verb} {russian_number(n, feminine=True)} {noun}."
+
+    def count(self, n: int) -> str:
+        return russian_number(n).capitalize() + "."
 
 
 ENGLISH = EnglishPhrases(
@@ -170,6 +181,7 @@ ENGLISH = EnglishPhrases(
     ),
     side_first_other="Start with their {side}.",
     side_switch_other="Now switch to their {side}.",
+    get_ready="Get your hands ready.",
 )
 
 RUSSIAN = RussianPhrases(
@@ -206,6 +218,7 @@ RUSSIAN = RussianPhrases(
     ),
     side_first_other="Начнём: {side}.",
     side_switch_other="Теперь {side}.",
+    get_ready="Приготовьте руки.",
 )
 
 _BY_LANGUAGE: dict[str, Phrases] = {"en": ENGLISH, "ru": RUSSIAN}

@@ -127,6 +127,7 @@ class SessionResult:
     segments_total: int
     missed_speech: int = 0
     late_ms: list[float] = field(default_factory=list)  # how late each event fired
+    stopped_at: int | None = None  # the timed part in progress when stopped (for --resume)
 
 
 class SpeechChannel:
@@ -192,6 +193,7 @@ class Runner:
         chimes: Callable[[str], Sound | None],
         display: Display | None = None,
         on_missed_speech: Callable[[Event], None] | None = None,
+        start_ms: int = 0,
     ) -> None:
         self.timeline = timeline
         self.clock = clock
@@ -211,11 +213,17 @@ class Runner:
         self._skipped: set[int] = set()
         self._missed = 0
         self._late: list[float] = []
+        self._start_ms = start_ms  # where in the timeline to begin (--from, --resume)
 
     # ------------------------------------------------------------------ public
 
     def run(self) -> SessionResult:
-        self._started = self._origin = self.clock.now()
+        self._started = self.clock.now()
+        self._origin = self._started - self._start_ms / 1000
+        self._next = next(
+            (i for i, event in enumerate(self._events) if event.at_ms >= self._start_ms),
+            len(self._events),
+        )
         outcome = Outcome.FINISHED
         try:
             outcome = self._loop()
@@ -377,6 +385,16 @@ class Runner:
             # The segment being played when the session stopped was not finished.
             finished = {i for i in self._visited if self.timeline.segments[i].end_ms <= position}
             done = len(finished - self._skipped)
+        stopped_at = None
+        if outcome is not Outcome.FINISHED and total:
+            # Stopped in the introduction: resume at the first part; in the ending: nothing left.
+            stopped_at = self.status.segment
+            if self.status.part is Part.OPENING:
+                stopped_at = next(
+                    (s.index for s in self.timeline.segments if s.end_ms > position), 0
+                )
+        if outcome is Outcome.FINISHED and total and done == 0:
+            outcome = Outcome.SKIPPED
         return SessionResult(
             outcome=outcome,
             elapsed_ms=round((self.clock.now() - self._started) * 1000),
@@ -386,4 +404,5 @@ class Runner:
             segments_total=total,
             missed_speech=self._missed,
             late_ms=self._late,
+            stopped_at=stopped_at,
         )

@@ -28,6 +28,7 @@ class SessionOptions:
     require_audio: bool = False
     text_only: bool = False
     no_voice: str | None = None  # why speech cannot be used (chimes and text go on)
+    start_ms: int = 0  # where in the timeline the session begins (--from, --resume)
 
 
 @dataclass
@@ -40,7 +41,9 @@ class Warnings:
     def once(self, key: str, message: str) -> None:
         if key not in self.said:
             self.said.add(key)
-            print(f"masseur: {message}", file=self.stream, flush=True)
+            from masseur.terminal import echo
+
+            echo(f"masseur: {message}", self.stream)
 
 
 class PrefetchedSpeech:
@@ -242,6 +245,7 @@ def run_session(
             chimes=chime_loader(timeline, options.chime_volume, audible, bell),
             display=display,
             on_missed_speech=missed,
+            start_ms=options.start_ms,
         )
         started_at = datetime.now().astimezone()
         if keyboard and isinstance(real_clock, MonotonicClock):

@@ -29,6 +29,7 @@ INTRO_GAP_MS = 1500  # silence after the introduction before the first step
 SPEECH_ROOM_MS = 1000  # a step must last at least its narration plus this much
 COUNTDOWN_MIN_SEGMENT_MS = 25_000
 END_TAIL_MS = 500
+SPEECH_GAP_MS = 250  # the least silence between two sentences (see masseur.spacing)
 
 Estimator = Callable[[str, int, str], int]
 
@@ -111,6 +112,13 @@ class TimelineOptions:
     # on which the person confirmed them.
     speak_warnings: bool = False
     estimate: Estimator = field(default=default_estimator, compare=False, repr=False)
+    # Lengths of the step sentences (instructions, cues, countdowns, halfway) where better
+    # known than the estimate, e.g. from speech already synthesized. The introduction and the
+    # ending always use ``estimate``, so the total of a session does not depend on the cache.
+    speech_length: Estimator | None = field(default=None, compare=False, repr=False)
+
+    def step_speech_ms(self, text: str, language: str) -> int:
+        return (self.speech_length or self.estimate)(text, self.rate, language)
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,18 @@ class Timeline:
     rate: int
     events: tuple[Event, ...]
     segments: tuple[Segment, ...]
-    total_ms: int
+    total_ms: int  # always whole seconds, so every way of showing it gives the same number
+    side_names: tuple[str, str] = ("left", "right")  # how the routine names its sides
+
+    @property
+    def step_count(self) -> int:
+        """Steps as the routine lists them (a step done on both sides is one step)."""
+        return len({segment.step_index for segment in self.segments})
+
+    def side_label(self, side: str | None) -> str:
+        if side is None:
+            return ""
+        return self.side_names[0] if side == "left" else self.side_names[1]
 
     def spoken(self) -> list[Event]:
         return [event for event in self.events if event.kind.spoken]
@@ -269,8 +288,10 @@ def _outro_text(routine: Routine, phrases: Phrases) -> str:
 
 
 def _minimum_ms(run: _Run, options: TimelineOptions, language: str) -> int:
+    """The shortest a step run can be: its instruction and every cue, said one after another."""
     lead = CHIME_LEAD_MS if options.chimes else 0
-    return lead + options.estimate(run.text, options.rate, language) + SPEECH_ROOM_MS
+    cues = sum(SPEECH_GAP_MS + options.step_speech_ms(cue.say, language) for cue in run.step.cues)
+    return lead + options.step_speech_ms(run.text, language) + cues + SPEECH_ROOM_MS
 
 
 def fit_durations(natural: list[int], minimum: list[int], target: int) -> list[int]:
@@ -336,7 +357,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
     runs = _expand(routine, phrases)
     durations = [run.step.duration for run in runs]
     if options.minutes is not None:
-        target = round(options.minutes * 60_000) - fixed_ms
+        target = round(options.minutes * 60) * 1000 - fixed_ms  # whole seconds, like every total
         minimum = [_minimum_ms(run, options, language) for run in runs]
         try:
             durations = fit_durations(durations, minimum, target)
@@ -382,7 +403,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                 EventKind.STEP,
                 index,
                 run.text,
-                estimated_ms=estimate(run.text, rate, language),
+                estimated_ms=options.step_speech_ms(run.text, language),
             )
         )
         for cue in run.step.cues:
@@ -393,7 +414,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                     EventKind.CUE,
                     index,
                     cue.say,
-                    estimated_ms=estimate(cue.say, rate, language),
+                    estimated_ms=options.step_speech_ms(cue.say, language),
                 )
             )
         if options.countdown and duration >= COUNTDOWN_MIN_SEGMENT_MS:
@@ -406,7 +427,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                             EventKind.COUNTDOWN,
                             index,
                             text,
-                            estimated_ms=estimate(text, rate, language),
+                            estimated_ms=options.step_speech_ms(text, language),
                         )
                     )
         cursor = end
@@ -421,7 +442,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                 EventKind.HALFWAY,
                 inside,
                 phrases.halfway,
-                estimated_ms=estimate(phrases.halfway, rate, language),
+                estimated_ms=options.step_speech_ms(phrases.halfway, language),
                 part=Part.STEPS if inside is not None else Part.CLOSING,
             )
         )
@@ -431,12 +452,18 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
     events.append(
         Event(steps_end + lead, EventKind.OUTRO, None, outro, estimated_ms=outro_ms, part=closing)
     )
-    total = steps_end + lead + outro_ms + END_TAIL_MS
+    # Rounded up to a whole second: "10:55" on the screen and "10m55s" in a list are then
+    # the same length, not two roundings of 10.54 s.
+    total = math.ceil((steps_end + lead + outro_ms + END_TAIL_MS) / 1000) * 1000
     events.append(Event(total, EventKind.END, None, part=closing))
+    from masseur.spacing import without_overlaps
+
+    events = without_overlaps(events, segments)
     # Stable sort: at equal times a chime comes before the speech it introduces.
     events.sort(key=lambda event: (event.at_ms, event.kind != EventKind.CHIME))
+    sides = (_side_name(routine, phrases, "left"), _side_name(routine, phrases, "right"))
     return Timeline(
-        routine.name, routine.title, language, rate, tuple(events), tuple(segments), total
+        routine.name, routine.title, language, rate, tuple(events), tuple(segments), total, sides
     )
 
 

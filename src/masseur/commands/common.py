@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -11,6 +11,11 @@ from masseur.cli_types import FiniteFloatRange
 from masseur.completion import complete_voice
 from masseur.config.table import SETTINGS
 from masseur.speech.base import DEFAULT_RATE
+
+if TYPE_CHECKING:
+    from masseur.config import Settings
+    from masseur.routine import Routine
+    from masseur.timeline import Timeline
 
 _F = TypeVar("_F", bound=Callable[..., object])
 
@@ -74,3 +79,55 @@ def timeline_options(function: _F) -> _F:
     ):
         function = option(function)
     return function
+
+
+def plan(
+    routine: Routine,
+    settings: Settings,
+    minutes: float | None,
+    *,
+    voice_id: str | None = None,
+    speak_warnings: bool = False,
+) -> Timeline:
+    """The session's timeline; with ``voice_id``, speech already cached for that voice is
+    planned at its real length (so --minutes never squeezes a step below it), and
+    ``speak_warnings`` when no screen shows the contraindications."""
+    from masseur.timeline import build_timeline
+
+    length = None
+    if voice_id is not None:
+        from masseur.speech_lengths import cached_or_estimated
+
+        length = cached_or_estimated(voice_id)
+    options = settings.timeline_options(
+        minutes, speak_warnings=speak_warnings, speech_length=length
+    )
+    return build_timeline(routine, options)
+
+
+def choose_voice(
+    settings: Settings, language: str, *, needed: bool = True
+) -> tuple[str | None, str | None]:
+    """The voice id for a session, or why there will be no voice; checked before anything else.
+
+    A voice asked for (``--voice``, a setting, the routine) that is not installed, or no voice
+    for the routine's language, is bad input (exit 2): reading Russian with an English voice
+    helps nobody. A missing or broken speech engine is not: the session goes on with text and
+    chimes, unless sound is required. When ``needed`` is false (text only, a plan) only an
+    explicitly asked-for voice must exist; the voice found is still used to plan with the real
+    lengths of cached speech, so a plan shown and a session run agree.
+    """
+    from masseur.errors import MasseurError
+    from masseur.speech import NoVoiceForLanguage, resolve_voice
+
+    wanted = settings.voice
+    try:
+        return resolve_voice(wanted, language), None
+    except NoVoiceForLanguage:
+        if needed or wanted:
+            raise
+        return None, None  # text only: no voice for the language is no problem
+    except MasseurError as error:
+        if needed and settings.require_audio:
+            raise
+        return None, error.message

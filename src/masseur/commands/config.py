@@ -97,6 +97,16 @@ def set_command(key: str, value: str) -> None:
         )
     if find_control_character(value) is not None:
         raise BadInput(f"the value for '{key}' contains a control character; remove it")
+    if key == "voice" and value.strip():
+        from masseur.errors import MasseurError
+        from masseur.speech import NoVoiceForLanguage, resolve_voice
+
+        try:
+            resolve_voice(value, None)  # an unknown voice is refused now, not at the next session
+        except NoVoiceForLanguage:
+            raise
+        except MasseurError:
+            pass  # no speech engine here to ask; `masseur doctor` says so
     written = set_setting(key, value)
     click.echo(f"{key} = {format_toml_value(written)}   ({config_path()})")
 
@@ -109,7 +119,9 @@ def unset_command(key: str) -> None:
 
     if unset_setting(key):
         click.echo(f"removed {key} from {config_path()}")
+        if key not in SETTINGS:
+            click.echo(f"note: '{key}' is not a masseur setting; it was removed", err=True)
     else:
         click.echo(f"{key} was not set in {config_path()}; nothing to do", err=True)
-    if SETTINGS[key].env_var in os.environ:
+    if key in SETTINGS and SETTINGS[key].env_var in os.environ:
         click.echo(f"note: {SETTINGS[key].env_var} is set in your environment", err=True)

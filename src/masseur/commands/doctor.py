@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
@@ -243,14 +244,21 @@ def command(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([asdict(check) for check in checks], indent=2, ensure_ascii=False))
     else:
+        from masseur.terminal import terminal_size, wrap
+
         width = max(len(check.name) for check in checks)
+        size = terminal_size(sys.stdout)
+        hanging = " " * (4 + 2 + width + 2)  # long details continue under the detail column
         for check in checks:
-            label = click.style(f"{check.status:<4}", fg=_STYLE[check.status], bold=True)
-            # Details quote paths, settings and errors: show their control characters.
-            text = f"{check.name:<{width}}  {check.detail}"
+            line = f"{check.status:<4}  {check.name:<{width}}  {check.detail}"
             if check.fix:
-                text += f" -> {check.fix}"
-            click.echo(f"{label}  {visible(text)}")
+                line += f" -> {check.fix}"
+            # Details quote paths, settings and errors: show their control characters.
+            first, *rest = wrap(visible(line), size[0] - 1 if size else None, hanging=hanging)
+            label = click.style(f"{check.status:<4}", fg=_STYLE[check.status], bold=True)
+            click.echo(label + first[4:])
+            for more in rest:
+                click.echo(more)
         click.echo(
             f"\n{failures} failure{'s' if failures != 1 else ''}, "
             f"{warnings} warning{'s' if warnings != 1 else ''}"

@@ -13,6 +13,7 @@ import click
 
 from masseur.completion import complete_routine
 from masseur.errors import BadInput, ExitStatus, MasseurError
+from masseur.terminal import echo
 from masseur.textsafety import visible
 
 FALLBACK_EDITORS = ("nano", "vi")
@@ -114,11 +115,11 @@ def command(name: str) -> None:
         try:
             routine = load_routine(path)
         except BadInput as error:
-            click.echo(visible(str(error) if error.location else f"{path}: {error}"), err=True)
+            echo(visible(str(error) if error.location else f"{path}: {error}"), sys.stderr)
             if not stdin_is_interactive():
-                click.echo(
+                echo(
                     f"masseur: the routine has a mistake; fix it with: masseur edit {name}",
-                    err=True,
+                    sys.stderr,
                 )
                 raise click.exceptions.Exit(ExitStatus.BAD_INPUT) from None
             if click.confirm("Reopen the file to fix it?", default=True, err=True):
@@ -126,7 +127,10 @@ def command(name: str) -> None:
             click.echo(f"The file is saved with the mistake: {path}", err=True)
             raise click.exceptions.Exit(ExitStatus.BAD_INPUT) from None
         break
-    click.echo(visible(f"{path}: ok ({routine.step_count} steps)"))
+    from masseur.words import words_for
+
+    steps = words_for("en").count(routine.step_count, "step")
+    click.echo(visible(f"{path}: ok ({steps})"))
     if routine.name != path.stem:
         click.echo(
             f"note: the file is named '{path.stem}' but says name: {routine.name}; "

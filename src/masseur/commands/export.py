@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from masseur.commands.common import timeline_options
+from masseur.commands.common import choose_voice, plan, timeline_options
 from masseur.completion import complete_routine
 from masseur.export import formats
 
@@ -28,9 +28,10 @@ else from the extension of the -o file.
 \b
 {chr(10).join(formats.help_lines())}
 
-Text formats go to standard output with `-o -` (or without -o). Files are written
-atomically: a failed or interrupted export leaves nothing behind, and an existing file is
-replaced only with --force. The same routine and options always give the same text files.
+Text formats go to standard output with `-o -` or without -o (txt unless --format says).
+Files are written atomically: a failed or interrupted export leaves nothing behind, and an
+existing file is replaced only with --force. The same routine and options always give the
+same text files.
 
 Subtitles and audio use the real synthesized speech (cached between exports). Each
 sentence starts exactly at its planned time; when real speech runs longer than the
@@ -73,7 +74,7 @@ class _ExportCommand(click.Command):
     epilog=(
         "\b\nExamples:\n"
         "  masseur export foot-classic -o guide.md\n"
-        "  masseur export toes --minutes 5 --rate 160 -o toes.mp3\n"
+        "  masseur export toes --minutes 8 --rate 160 -o toes.mp3\n"
         "  masseur export toes --format json -o -"
     ),
 )
@@ -98,7 +99,6 @@ def command(
 ) -> None:
     from masseur import config, export
     from masseur.library import load
-    from masseur.timeline import build_timeline
 
     fmt = _choose_format(format_name, output)
     to_stdout = output is None or output == "-"
@@ -109,18 +109,14 @@ def command(
 
     _entry, loaded = load(routine)
     settings = config.resolve(given, routine=loaded)
+    needs_speech = formats.BY_NAME[fmt].needs_speech
+    # A voice that is not installed is reported now, for text formats too.
+    voice, _no_voice = choose_voice(settings, loaded.language, needed=needs_speech)
     # A sound file is heard with no screen: it says the contraindications itself.
-    speak_warnings = formats.BY_NAME[fmt].needs_speech
-    timeline = build_timeline(
-        loaded, settings.timeline_options(minutes, speak_warnings=speak_warnings)
-    )
+    timeline = plan(loaded, settings, minutes, voice_id=voice, speak_warnings=needs_speech)
     with ExitStack() as stack:
         check_interrupt = stack.enter_context(_interrupt_between_steps())
-        progress = (
-            stack.enter_context(_progress_bar(check_interrupt))
-            if formats.BY_NAME[fmt].needs_speech
-            else None
-        )
+        progress = stack.enter_context(_progress_bar(check_interrupt)) if needs_speech else None
         warning = export.write(
             fmt,
             timeline,
@@ -133,7 +129,9 @@ def command(
             progress=progress,
         )
     if warning:
-        click.echo(f"masseur: {warning}", err=True)
+        from masseur.terminal import echo
+
+        echo(f"masseur: {warning}", sys.stderr)
 
 
 def _choose_format(format_name: str | None, output: str | None) -> str:
@@ -149,7 +147,7 @@ def _choose_format(format_name: str | None, output: str | None) -> str:
             f"cannot tell the format from '{output}'; add --format "
             f"({', '.join(formats.FORMATS)}) or use one of those extensions"
         )
-    raise BadInput(f"say which format with --format ({', '.join(formats.FORMATS)})")
+    return "txt"  # no file: the narration as text, on standard output
 
 
 @contextmanager

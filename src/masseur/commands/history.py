@@ -77,9 +77,9 @@ def command(limit: int, show_all: bool, as_json: bool) -> None:
 
     console = Console(highlight=False)
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("when", "routine", "time", "steps", "outcome"):
-        table.add_column(column, justify="right" if column in ("time", "steps") else "left")
-    outcome_style = {"finished": "green", "quit": "yellow", "interrupted": "red"}
+    for column in ("when", "routine", "time", "parts", "outcome"):
+        table.add_column(column, justify="right" if column in ("time", "parts") else "left")
+    outcome_style = {"finished": "green", "skipped": "dim", "quit": "yellow", "interrupted": "red"}
     for record in shown:
         started = record.started.astimezone()
         steps = f"{record.steps_done}/{record.steps_total}"

@@ -14,14 +14,17 @@ from masseur.errors import MasseurError
 def command(as_json: bool) -> None:
     """List the built-in routines and your own, with their length.
 
+    The length, steps and timed parts (each side and repeat of a step is one part) are
+    those of the session `run` would play with your settings.
+
     Your routines live in the folder printed at the bottom (set MASSEUR_ROUTINES_DIR
     to move it). A routine of yours with a built-in's name is used in its place.
     """
-    from masseur import paths
+    from masseur import config, paths
+    from masseur.commands.common import plan
     from masseur.durations import format_duration
     from masseur.library import available_routines
     from masseur.textsafety import plain
-    from masseur.timeline import build_timeline
 
     rows: list[dict[str, object]] = []
     for entry in available_routines():
@@ -34,13 +37,15 @@ def command(as_json: bool) -> None:
         try:
             routine = entry.load()
         except MasseurError as error:
-            row.update(title=None, total_ms=None, steps=None, error=str(error))
+            row.update(title=None, total_ms=None, steps=None, parts=None, error=str(error))
         else:
-            total = build_timeline(routine).total_ms
+            # The same timeline `run` would play with your settings, so the lengths agree.
+            timeline = plan(routine, config.resolve({}, routine=routine), None)
             row.update(
                 title=routine.title,
-                total_ms=total,
-                steps=routine.step_count,
+                total_ms=timeline.total_ms,
+                steps=timeline.step_count,
+                parts=len(timeline.segments),
                 language=routine.language,
             )
         rows.append(row)
@@ -54,15 +59,15 @@ def command(as_json: bool) -> None:
 
     console = Console()
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("name", "title", "length", "steps", "from"):
-        table.add_column(column, justify="right" if column in ("length", "steps") else "left")
+    for column in ("name", "title", "length", "steps", "parts", "from"):
+        table.add_column(column, justify="left" if column in ("name", "title", "from") else "right")
     for row in rows:
         origin = str(row["origin"])
         if row["shadows_builtin"]:
             origin += " (replaces built-in)"
         if row.get("error"):
             table.add_row(
-                plain(row["name"]), "[red]invalid: run masseur validate[/red]", "", "", origin
+                plain(row["name"]), "[red]invalid: run masseur validate[/red]", "", "", "", origin
             )
             continue
         length = row["total_ms"]
@@ -72,6 +77,7 @@ def command(as_json: bool) -> None:
             plain(row["title"]),
             format_duration(length),
             str(row["steps"]),
+            str(row["parts"]),
             origin,
         )
     console.print(table)

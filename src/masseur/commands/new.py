@@ -29,7 +29,7 @@ description: >-
   A short foot massage of my own: warm up, work the soles, finish with strokes.
 # The language the steps are written in (en, ru, de...); it picks the voice.
 language: en
-# Optional voice settings: rate in words per minute (60 to 400), volume from 0 to 1,
+# Optional voice settings: rate in words per minute (80 to 400), volume from 0 to 1,
 # voice as a voice id or a language code (see `masseur voices`).
 voice:
   rate: 150

@@ -4,26 +4,40 @@ from __future__ import annotations
 
 import click
 
+from masseur.commands.common import choose_voice, plan, timeline_options
 from masseur.completion import complete_routine
+from masseur.errors import MasseurError
 
 
-@click.command("show", epilog="Example: masseur show foot-classic")
+@click.command("show", epilog="Example: masseur show foot-classic --minutes 15")
 @click.argument("routine", shell_complete=complete_routine)
-def command(routine: str) -> None:
+@timeline_options
+def command(routine: str, minutes: float | None, **given: object) -> None:
     """Show ROUTINE (a name or a file): what to prepare, who should not do it, and every step.
 
-    The total is the length of the whole spoken session, introduction included.
+    The total is the length of the whole spoken session, introduction included, with the
+    same settings and options `run` would use; each side and repeat of a step is one timed
+    part.
     """
     from rich.console import Console
     from rich.table import Table
 
+    from masseur import config
     from masseur.durations import format_duration
     from masseur.library import load
     from masseur.textsafety import plain
-    from masseur.timeline import build_timeline
+    from masseur.words import totals_line, words_for
 
     entry, loaded = load(routine)
-    timeline = build_timeline(loaded)
+    settings = config.resolve(given, routine=loaded)
+    voice = None
+    if minutes is not None:  # fitted as `run` would, with the speech lengths it knows
+        try:
+            voice, _why_not = choose_voice(settings, loaded.language)
+        except MasseurError:
+            voice = None
+    timeline = plan(loaded, settings, minutes, voice_id=voice)
+    words = words_for(loaded.language)
     console = Console(highlight=False)
     # Routine text is printed as Text, never read as markup: "[/]" or "[link=...]" in a
     # title must show as written.
@@ -33,41 +47,45 @@ def command(routine: str) -> None:
     )
     console.print(plain(loaded.description))
     console.print()
-    _print_list(console, "Do not do this massage if", loaded.contraindications, "red")
-    _print_list(console, "Have ready", loaded.preparation, "cyan")
+    if not loaded.contraindications:
+        console.print(f"[yellow]{words('md_no_contraindications')}[/yellow]\n")
+    _print_list(console, words("md_do_not"), loaded.contraindications, "red")
+    _print_list(console, words("md_have_ready"), loaded.preparation, "cyan")
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("#", justify="right")
     table.add_column("step")
     table.add_column("time", justify="right")
-    table.add_column("runs")
+    table.add_column("parts")
     number = 0
     for phase in loaded.all_phases:
         if loaded.phases is not None:
-            sides = " → ".join(phase.sides) if phase.sides else ""
+            sides = " → ".join(timeline.side_label(side) for side in phase.sides or [])
             table.add_row("", plain(phase.heading, "bold"), "", sides)
         for step in phase.steps:
             number += 1
+            parts = [s for s in timeline.segments if s.step_index == number - 1]
             runs = []
-            if step.sides:
-                runs.append(" + ".join(phase.step_sides(step) or step.sides))
+            step_sides = phase.step_sides(step)
+            if step.sides and step_sides:
+                runs.append(" + ".join(timeline.side_label(side) for side in step_sides))
             if step.repeat > 1:
                 runs.append(f"x{step.repeat}")
             table.add_row(
                 str(number),
                 plain(step.heading),
-                format_duration(phase.step_ms(step)),
+                format_duration(sum(part.duration_ms for part in parts)),
                 ", ".join(runs),
             )
     console.print(table)
+    steps_ms = sum(segment.duration_ms for segment in timeline.segments)
     console.print(
-        f"\n[bold]Total[/bold] {format_duration(timeline.total_ms)} "
-        f"({format_duration(loaded.steps_ms)} of steps, {loaded.step_count} steps, "
-        f"{len(timeline.segments)} timed parts)"
+        f"\n[bold]{words('total')}[/bold] {totals_line(words, timeline)} "
+        f"({words('steps_time', time=format_duration(steps_ms))})"
     )
     if loaded.notes:
         console.print()
-        _print_list(console, "Notes", loaded.notes, "green")
+        _print_list(console, words("md_notes"), loaded.notes, "green")
 
 
 def _print_list(console: object, heading: str, items: list[str], colour: str) -> None:
@@ -77,8 +95,6 @@ def _print_list(console: object, heading: str, items: list[str], colour: str) ->
 
     assert isinstance(console, Console)
     if not items:
-        if heading.startswith("Do not"):
-            console.print("[yellow]This routine lists no contraindications.[/yellow]\n")
         return
     console.print(f"[bold {colour}]{heading}:[/bold {colour}]")
     for item in items:

@@ -209,9 +209,14 @@ def set_setting(name: str, text: str, path: Path | None = None) -> SettingValue:
 def unset_setting(name: str, path: Path | None = None) -> bool:
     """Remove ``name`` from the file, atomically. Returns whether it was there."""
     path = path or config_path()
-    present = name in load_config(path) if name in SETTINGS else False
+    if name not in SETTINGS:
+        # A misspelt key blocks every command until it is gone, so it can be removed here.
+        text = read_config_text(path) or ""
+        if _find_key(text, name) is None:
+            raise BadInput(unknown_setting_message(name))
+        atomic.write_text(path, _edited_text(text, name, None))
+        return True
+    present = name in load_config(path)
     if present:
         _change_setting(path, name, None)
-    elif name not in SETTINGS:
-        raise BadInput(unknown_setting_message(name))
     return present

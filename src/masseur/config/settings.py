@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from masseur.routine import Routine
     from masseur.session import SessionOptions
     from masseur.speech.base import VoiceSettings
-    from masseur.timeline import TimelineOptions
+    from masseur.timeline import Estimator, TimelineOptions
 
 _T = TypeVar("_T")
 
@@ -62,10 +62,15 @@ class Settings:
         return self.rate or DEFAULT_RATE
 
     def timeline_options(
-        self, minutes: float | None = None, *, speak_warnings: bool = False
+        self,
+        minutes: float | None = None,
+        *,
+        speak_warnings: bool = False,
+        speech_length: Estimator | None = None,
     ) -> TimelineOptions:
-        """What shapes the timeline; ``minutes`` is a command-line choice, not a setting, and
-        ``speak_warnings`` is for sessions where no screen shows the contraindications."""
+        """What shapes the timeline; ``minutes`` is a command-line choice, not a setting,
+        ``speak_warnings`` is for sessions where no screen shows the contraindications, and
+        ``speech_length`` gives real lengths of speech already synthesized."""
         from masseur.timeline import TimelineOptions
 
         return TimelineOptions(
@@ -75,6 +80,7 @@ class Settings:
             halfway=self.halfway,
             chimes=self.chimes,
             speak_warnings=speak_warnings,
+            speech_length=speech_length,
         )
 
     def voice_settings(self, language: str) -> VoiceSettings:
@@ -84,7 +90,7 @@ class Settings:
         return VoiceSettings(voice=self.voice or language, rate=self.words_per_minute)
 
     def session_options(
-        self, voice_id: str | None, *, text_only: bool, no_voice: str | None
+        self, voice_id: str | None, *, text_only: bool, no_voice: str | None, start_ms: int = 0
     ) -> SessionOptions:
         """What the live session needs: the voice found for this machine, the volumes."""
         from masseur.session import SessionOptions
@@ -97,6 +103,7 @@ class Settings:
             require_audio=self.require_audio,
             text_only=text_only,
             no_voice=no_voice,
+            start_ms=start_ms,
         )
 
 

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from masseur.durations import format_clock, format_duration
 from masseur.text import one_line
 from masseur.timeline import Event, EventKind, Part, Segment, Timeline
+from masseur.words import totals_line, words_for
 
 if TYPE_CHECKING:
     from masseur.export.job import Job
@@ -49,12 +50,13 @@ FORMAT_VERSION = 1
 TEXT_WIDTH = 78
 
 
-def _segment_title(segment: Segment) -> str:
+def _segment_title(timeline: Timeline, segment: Segment) -> str:
+    words = words_for(timeline.language)
     parts = [f"{segment.step_index + 1}. {segment.heading}"]
     if segment.side_label is not None:
         parts.append(segment.side_label)
     if segment.repetitions > 1:
-        parts.append(f"round {segment.repetition} of {segment.repetitions}")
+        parts.append(words("round_of", round=segment.repetition, rounds=segment.repetitions))
     return ", ".join(parts)
 
 
@@ -67,9 +69,10 @@ def _multi_phase(routine: Routine) -> bool:
 
 def render_txt(timeline: Timeline, routine: Routine) -> str:
     """The narration in spoken order, each sentence with its time, under step headings."""
+    words = words_for(timeline.language)
     lines = [
         f"{routine.title} ({routine.name})",
-        f"{format_clock(timeline.total_ms)} at {timeline.rate} words per minute",
+        f"{totals_line(words, timeline)}, {words('at_rate', rate=timeline.rate)}",
     ]
     stamp_width = len(format_clock(timeline.total_ms)) + 2
     indent = " " * stamp_width
@@ -83,14 +86,14 @@ def render_txt(timeline: Timeline, routine: Routine) -> str:
                 lines += ["", segment.phase_title.upper()]
                 last_phase = segment.phase_index
             span = f"{format_clock(segment.start_ms)}-{format_clock(segment.end_ms)}"
-            lines += ["", f"{_segment_title(segment)}  [{span}]"]
+            lines += ["", f"{_segment_title(timeline, segment)}  [{span}]"]
         elif place != last_place and event.part is Part.CLOSING:
-            lines += ["", "ENDING"]
+            lines += ["", words("ending_heading")]
         elif place != last_place:
             lines.append("")
         last_place = place
         if event.kind == EventKind.END:
-            lines.append(f"{format_clock(event.at_ms).ljust(stamp_width)}(end of the session)")
+            lines.append(f"{format_clock(event.at_ms).ljust(stamp_width)}{words('end_of_session')}")
             continue
         if not event.kind.spoken:
             continue
@@ -123,7 +126,8 @@ def _step_runs(timeline: Timeline) -> dict[int, list[Segment]]:
     return runs
 
 
-def _run_description(runs: list[Segment]) -> str:
+def _run_description(timeline: Timeline, runs: list[Segment]) -> str:
+    words = words_for(timeline.language)
     total = sum(segment.duration_ms for segment in runs)
     if len(runs) == 1:
         return format_duration(total)
@@ -132,42 +136,47 @@ def _run_description(runs: list[Segment]) -> str:
     repetitions = runs[0].repetitions
     what = []
     if len(sides) > 1:
-        names = " then ".join(side or "" for side in sides)
-        what.append(f"{each} each side ({names})")
+        names = words("side_then").join(side or "" for side in sides)
+        what.append(words("each_side", each=each, names=names))
     elif sides and sides[0] is not None:
-        what.append(f"{each} on the {sides[0]}")
+        what.append(words("on_side", each=each, side=sides[0]))
     else:
-        what.append(f"{each} each time")
+        what.append(words("each_time", each=each))
     if repetitions > 1:
-        what.append(f"{repetitions} times")
-    return f"{', '.join(what)}: {format_duration(total)} in all"
+        what.append(words.count(repetitions, "time"))
+    return words("in_all", what=", ".join(what), total=format_duration(total))
 
 
 def render_md(timeline: Timeline, routine: Routine) -> str:
     """A printable guide to the routine, with the durations this timeline gives each step."""
+    words = words_for(timeline.language)
     out: list[str] = [f"# {_md(routine.title)}", "", _md(routine.description), ""]
     out.append(
-        f"Session length: **{format_duration(timeline.total_ms)}**, "
-        f"spoken at {timeline.rate} words per minute. "
-        f"Routine `{routine.name}`, language `{routine.language}`."
+        words(
+            "session_length",
+            total=format_duration(timeline.total_ms),
+            rate=timeline.rate,
+            name=routine.name,
+            language=routine.language,
+        )
     )
     out.append("")
-    out += ["## Do not do this massage if", ""]
+    out += [f"## {words('md_do_not')}", ""]
     if routine.contraindications:
         out += [f"- {_md(item)}" for item in routine.contraindications]
     else:
-        out.append("This routine lists no contraindications.")
+        out.append(words("md_no_contraindications"))
     out.append("")
     if routine.preparation:
-        out += ["## Have ready", ""]
+        out += [f"## {words('md_have_ready')}", ""]
         out += [f"- {_md(item)}" for item in routine.preparation]
         out.append("")
     if routine.notes:
-        out += ["## Notes", ""]
+        out += [f"## {words('md_notes')}", ""]
         out += [f"- {_md(item)}" for item in routine.notes]
         out.append("")
 
-    out += ["## Steps", ""]
+    out += [f"## {words('md_steps')}", ""]
     runs_by_step = _step_runs(timeline)
     cues_by_segment: dict[int, list[Event]] = {}
     for event in timeline.events:
@@ -182,13 +191,13 @@ def render_md(timeline: Timeline, routine: Routine) -> str:
             runs = runs_by_step.get(step_index, [])
             phase_ms += sum(segment.duration_ms for segment in runs)
             phase_lines.append(
-                f"{step_index + 1}. **{_md(step.heading)}**: {_run_description(runs)}"
+                f"{step_index + 1}. **{_md(step.heading)}**: {_run_description(timeline, runs)}"
             )
             phase_lines += ["", f"   {_md(step.say)}", ""]
             cues = cues_by_segment.get(runs[0].index, []) if runs else []
             for cue in cues:
                 offset = format_clock(cue.at_ms - runs[0].start_ms)
-                phase_lines.append(f"   - at {offset}: {_md(cue.text)}")
+                phase_lines.append(f"   - {words('cue_at', clock=offset)}: {_md(cue.text)}")
             if cues:
                 phase_lines.append("")
             step_index += 1
@@ -197,10 +206,13 @@ def render_md(timeline: Timeline, routine: Routine) -> str:
         out += phase_lines
     steps_ms = sum(segment.duration_ms for segment in timeline.segments)
     out.append(
-        f"**Total: {format_duration(timeline.total_ms)}**: "
-        f"{format_duration(steps_ms)} of steps in {routine.step_count} steps "
-        f"({len(timeline.segments)} timed parts), "
-        f"the rest is the spoken introduction and ending."
+        words(
+            "md_total",
+            total=format_duration(timeline.total_ms),
+            steps_time=format_duration(steps_ms),
+            steps=words.count(timeline.step_count, "step"),
+            parts=words.count(len(timeline.segments), "part"),
+        )
     )
     return "\n".join(out) + "\n"
 
@@ -224,7 +236,7 @@ def timeline_document(timeline: Timeline, routine: Routine) -> dict[str, Any]:
             "total_ms": timeline.total_ms,
             "steps_ms": sum(segment.duration_ms for segment in timeline.segments),
             "speech_ms": sum(event.estimated_ms for event in spoken),
-            "steps": routine.step_count,
+            "steps": timeline.step_count,
             "segments": len(timeline.segments),
             "events": len(timeline.events),
             "spoken_events": len(spoken),
