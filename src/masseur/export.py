@@ -82,8 +82,10 @@ if TYPE_CHECKING:
 FORMAT_VERSION = 1
 TEXT_FORMATS = ("txt", "md", "json", "srt", "vtt")
 AUDIO_FORMATS = ("wav", "flac", "ogg", "mp3")
-FORMATS = TEXT_FORMATS + AUDIO_FORMATS
+GUIDE_FORMATS = ("html", "pdf")  # the visual guide: masseur.guide
+FORMATS = TEXT_FORMATS + AUDIO_FORMATS + GUIDE_FORMATS
 FORMAT_ALIASES = {
+    "htm": "html",
     "text": "txt",
     "markdown": "md",
     "webvtt": "vtt",

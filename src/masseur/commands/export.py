@@ -31,6 +31,10 @@ else from the extension of the -o file.
   vtt   the same subtitles as WebVTT
   wav   the whole session as audio, with every sentence and chime in place
   flac, ogg, mp3   the same audio, compressed (see the list of formats below)
+  html  the visual guide: one offline page with pictures of where to work, the
+        timeline as a chart and a card per step; --audio adds the session's audio
+        with a player that follows it (copy the one file to a phone)
+  pdf   the same guide, printable (needs WeasyPrint: pip install 'masseur[pdf]')
 
 Text formats go to standard output with `-o -` (or without -o). Files are written
 atomically: a failed or interrupted export leaves nothing behind, and an existing file is
@@ -78,7 +82,8 @@ class _ExportCommand(click.Command):
         "\b\nExamples:\n"
         "  masseur export foot-classic -o guide.md\n"
         "  masseur export toes --minutes 5 --rate 160 -o toes.mp3\n"
-        "  masseur export toes --format json -o -"
+        "  masseur export toes --format json -o -\n"
+        "  masseur export reflex-points --audio -o guide.html"
     ),
 )
 @click.argument("routine", shell_complete=complete_routine)
@@ -87,7 +92,10 @@ class _ExportCommand(click.Command):
     "--format",
     "format_name",
     metavar="FORMAT",
-    help="txt, md, json, srt, vtt, wav, flac, ogg or mp3 (default: from FILE's extension).",
+    help="txt, md, json, srt, vtt, wav, flac, ogg, mp3, html or pdf (default: from FILE's suffix).",
+)
+@click.option(
+    "--audio", "with_audio", is_flag=True, help="html: embed the session's audio and a player."
 )
 @click.option("-o", "--output", metavar="FILE", help="Where to write; '-' for standard output.")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
@@ -97,6 +105,7 @@ def command(
     format_name: str | None,
     output: str | None,
     force: bool,
+    with_audio: bool,
     minutes: float | None,
     **given: object,
 ) -> None:
@@ -126,6 +135,13 @@ def command(
     timeline = with_chime_durations(timeline, export.chime_lengths(timeline))
     words_per_minute = timeline.rate
 
+    if with_audio and fmt not in export.GUIDE_FORMATS:
+        raise BadInput(f"--audio is for the html guide; {fmt} has no player")
+    if fmt in export.GUIDE_FORMATS:
+        from masseur.guide.command import export_guide
+
+        export_guide(fmt, timeline, loaded, values, target, force=force, with_audio=with_audio)
+        return
     if fmt in ("txt", "md", "json"):
         with _interrupt_between_steps():
             export.write_text(

@@ -1,0 +1,107 @@
+"""Write a routine's visual guide as an HTML page (optionally with its audio) or a PDF."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from masseur.errors import BadInput, MasseurError
+from masseur.guide.html import GuideAudio, render_guide
+
+if TYPE_CHECKING:
+    from masseur.export import ProgressCallback, Synthesizer
+    from masseur.routine import Routine
+    from masseur.timeline import Timeline
+
+# The page's player takes the first of these this machine can write: both are small enough to
+# embed, and every current phone browser plays them.
+_AUDIO_CHOICES = (("ogg", "audio/ogg"), ("mp3", "audio/mpeg"))
+
+
+def session_audio(
+    timeline: Timeline,
+    routine: Routine,
+    synthesizer: Synthesizer,
+    settings: Any,
+    *,
+    speech_volume: float = 1.0,
+    chime_volume: float = 1.0,
+    progress: ProgressCallback | None = None,
+) -> GuideAudio:
+    """The whole session as compressed audio, to embed in the page."""
+    from masseur import export
+
+    available = export.available_audio_formats()
+    choice = next((item for item in _AUDIO_CHOICES if item[0] in available), None)
+    if choice is None:
+        raise BadInput(
+            "a guide with audio needs ogg or mp3 export, which this machine cannot write "
+            "(it needs the soundfile package with libsndfile); export the guide without --audio"
+        )
+    fmt, mime = choice
+    with tempfile.TemporaryDirectory(prefix="masseur-guide-") as folder:
+        path = Path(folder) / f"session.{fmt}"
+        export.render_audio(
+            timeline,
+            routine,
+            path,
+            fmt,
+            synthesizer,
+            settings,
+            speech_volume=speech_volume,
+            chime_volume=chime_volume,
+            progress=progress,
+        )
+        return GuideAudio(path.read_bytes(), mime)
+
+
+def pdf_bytes(page: str) -> bytes:
+    """The printable guide (an HTML page made ``for_print``) as PDF, through WeasyPrint."""
+    try:
+        import weasyprint  # type: ignore[import-untyped]
+    except ImportError:
+        raise BadInput(
+            "PDF export needs WeasyPrint: pip install 'masseur[pdf]' "
+            "(or export the guide as .html and print it from a browser)"
+        ) from None
+    except OSError as error:  # the package is there but its Pango library is not
+        raise MasseurError(
+            f"PDF export cannot start WeasyPrint ({error}); install Pango "
+            "(Debian: libpango-1.0-0 libpangoft2-1.0-0)"
+        ) from None
+    document = weasyprint.HTML(string=page).render()
+    result: bytes = document.write_pdf()
+    return result
+
+
+def write_guide(
+    fmt: str,
+    timeline: Timeline,
+    routine: Routine,
+    target: Path | None,
+    *,
+    force: bool,
+    stream: IO[str],
+    make_audio: Callable[[], GuideAudio] | None = None,
+) -> None:
+    """Write the guide in ``fmt`` (html or pdf) to ``target`` atomically, or html to ``stream``."""
+    from masseur import export
+
+    if fmt == "pdf":
+        if make_audio is not None:
+            raise BadInput("a PDF cannot play audio; drop --audio, or export .html")
+        if target is None:
+            raise BadInput("a PDF cannot go to standard output; give a file, e.g. -o guide.pdf")
+        data = pdf_bytes(render_guide(timeline, routine, for_print=True))
+
+        def write(path: Path) -> None:
+            path.write_bytes(data)
+
+        export.write_atomically(target, write, force=force)
+        return
+    audio = make_audio() if make_audio is not None else None
+    export.write_text(
+        render_guide(timeline, routine, audio=audio), target, force=force, stream=stream
+    )
