@@ -54,7 +54,51 @@ def session_audio(
             chime_volume=chime_volume,
             progress=progress,
         )
-        return GuideAudio(path.read_bytes(), mime)
+        data = path.read_bytes()
+    return GuideAudio(fix_ogg_serial(data) if fmt == "ogg" else data, mime)
+
+
+# libvorbis picks a random serial number for each Ogg stream; a fixed one makes the same
+# routine and options give the same page, byte for byte.
+OGG_SERIAL = 0x6D617373  # "mass"
+
+
+def _ogg_crc_table() -> list[int]:
+    table = []
+    for byte in range(256):
+        crc = byte << 24
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else crc << 1
+        table.append(crc & 0xFFFFFFFF)
+    return table
+
+
+def fix_ogg_serial(data: bytes, serial: int = OGG_SERIAL) -> bytes:
+    """The Ogg stream ``data`` with every page's serial number set to ``serial``.
+
+    Each page's checksum covers its header, so it is computed again (CRC-32, polynomial
+    0x04C11DB7, as the Ogg format defines it). Data that is not a single Ogg stream is returned
+    unchanged.
+    """
+    table = _ogg_crc_table()
+    out = bytearray(data)
+    position = 0
+    while position < len(out):
+        if out[position : position + 4] != b"OggS" or position + 27 > len(out):
+            return data
+        segments = out[position + 26]
+        body = sum(out[position + 27 : position + 27 + segments])
+        end = position + 27 + segments + body
+        if end > len(out):
+            return data
+        out[position + 14 : position + 18] = serial.to_bytes(4, "little")
+        out[position + 22 : position + 26] = bytes(4)
+        crc = 0
+        for byte in out[position:end]:
+            crc = ((crc << 8) & 0xFFFFFFFF) ^ table[(crc >> 24) ^ byte]
+        out[position + 22 : position + 26] = crc.to_bytes(4, "little")
+        position = end
+    return bytes(out)
 
 
 def pdf_bytes(page: str) -> bytes:

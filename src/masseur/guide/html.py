@@ -24,6 +24,11 @@ from masseur.zones import LEG_BACK, LEG_FRONT, REFLEX, SOLE, TOP, describe
 if TYPE_CHECKING:
     from masseur.routine import Routine, Step
 
+# The page may use only what it carries inside itself: no request can leave it.
+_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+    "img-src data:; media-src data:"
+)
 PHASE_COLOURS = ("#2e86ab", "#e4a11b", "#3d9970", "#b0589f", "#e4572e", "#5c6bc0", "#8d6e63")
 
 
@@ -122,15 +127,16 @@ def _timeline_chart(timeline: Timeline, routine: Routine, words: GuideWords) -> 
         f'<rect class="playhead" x="0" y="{bar_y - 6}" width="3" height="{bar_h + 12}" '
         'fill="#222" visibility="hidden"/></svg>'
     )
+    phases = routine.all_phases if len(routine.all_phases) > 1 else []
     legend = [
         f'<li><span class="swatch" style="background:{PHASE_COLOURS[i % len(PHASE_COLOURS)]}">'
         f"</span>{_e(phase.heading)}</li>"
-        for i, phase in enumerate(routine.all_phases)
+        for i, phase in enumerate(phases)
     ]
+    legend_list = f'<ul class="legend">{"".join(legend)}</ul>' if legend else ""
     return (
         f'<section class="timeline"><h2>{_e(words.timeline)}</h2>{"".join(parts)}'
-        f'<ul class="legend">{"".join(legend)}</ul>'
-        f'<p class="help">{_e(words.timeline_help)}</p></section>'
+        f'{legend_list}<p class="help">{_e(words.timeline_help)}</p></section>'
     )
 
 
@@ -340,6 +346,7 @@ def render_guide(
         "<!DOCTYPE html>\n"
         f'<html lang="{_e(routine.language)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_POLICY}">'
         f'<meta name="generator" content="masseur"><title>{_e(routine.title)}</title>'
         f"<style>{_asset('guide.css')}</style></head>"
         f'<body class="{"print" if for_print else "screen"}">'
