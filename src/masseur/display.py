@@ -20,6 +20,14 @@ def _segment_label(segment: Segment, count: int) -> str:
     return " ".join(parts)
 
 
+def _where(segment: Segment, language: str) -> str:
+    """Where the step works, in words: "Where: heel, arch"."""
+    from masseur.phrases import guide_words
+    from masseur.zones import describe
+
+    return f"{guide_words(language).where}: {describe(segment.zones, language)}"
+
+
 class PlainDisplay:
     """One line per event, for pipes, logs, screen readers and ``--plain``."""
 
@@ -100,6 +108,8 @@ class LiveDisplay:
                 rows.append(Text(segment.phase_title, style="dim"))
             rows.append(Text(_segment_label(segment, len(timeline.segments)), style="bold cyan"))
             rows.append(Text(segment.say))
+            if segment.zones:
+                rows.append(Text(_where(segment, timeline.language), style="magenta"))
             left = max(0, segment.end_ms - position)
             bar = Table.grid(expand=True, padding=(0, 1))
             bar.add_column(ratio=1)

@@ -82,6 +82,7 @@ class Segment:
     repetitions: int
     start_ms: int
     end_ms: int
+    zones: tuple[str, ...] = ()  # where the step works, as the routine names it
 
     @property
     def duration_ms(self) -> int:
@@ -289,6 +290,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                 run.step.repeat,
                 start,
                 end,
+                zones=tuple(run.step.zones or ()),
             )
         )
         if options.chimes and run.step.chime != "none":

@@ -18,6 +18,7 @@ def command(routine: str) -> None:
     from masseur.durations import format_duration
     from masseur.library import load
     from masseur.timeline import build_timeline
+    from masseur.zones import describe
 
     entry, loaded = load(routine)
     timeline = build_timeline(loaded)
@@ -36,10 +37,11 @@ def command(routine: str) -> None:
     table.add_column("step")
     table.add_column("time", justify="right")
     table.add_column("runs")
+    table.add_column("where")
     number = 0
     for phase in loaded.all_phases:
         if loaded.phases is not None:
-            table.add_row("", f"[bold]{phase.heading}[/bold]", "", "")
+            table.add_row("", f"[bold]{phase.heading}[/bold]", "", "", "")
         for step in phase.steps:
             number += 1
             runs = []
@@ -48,7 +50,11 @@ def command(routine: str) -> None:
             if step.repeat > 1:
                 runs.append(f"x{step.repeat}")
             table.add_row(
-                str(number), step.heading, format_duration(step.total_ms), ", ".join(runs)
+                str(number),
+                step.heading,
+                format_duration(step.total_ms),
+                ", ".join(runs),
+                describe(step.zones or [], loaded.language),
             )
     console.print(table)
     console.print(

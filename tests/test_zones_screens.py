@@ -1,0 +1,50 @@
+"""The zones in words: on `masseur show` and on the live screen of a real session in a pty."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pexpect
+
+from cli_helper import run_main
+from conftest import home_env
+
+FEET = Path(__file__).parent / "data" / "guide" / "feet.yaml"
+LEGS = Path(__file__).parent / "data" / "guide" / "legs.yaml"
+
+
+def test_show_names_each_steps_zones_in_the_routines_language() -> None:
+    english = run_main(["show", str(FEET)])
+    assert english.exit_code == 0
+    assert "where" in english.stdout
+    lines = english.stdout.splitlines()
+    assert any("Knead the heel" in line and line.rstrip().endswith("heel") for line in lines)
+    assert any("The toes" in line and "toes, bases of the toes" in line for line in lines)
+    russian = run_main(["show", str(LEGS)])
+    assert "икра, ахиллово сухожилие" in russian.stdout
+
+
+def test_the_live_screen_says_where_the_current_step_works(masseur_home: Path) -> None:
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "masseur", "run", str(FEET), "--text-only", "--yes"],
+        env={"PATH": "/usr/bin:/bin", "TERM": "xterm-256color", **home_env(masseur_home)},
+        dimensions=(40, 110),
+        timeout=20,
+        encoding="utf-8",
+    )
+    child.expect("Introduction")
+    child.send("n")
+    child.expect(r"1/8 Warm your hands")
+    child.send("n")
+    child.expect(r"2/8 Stroke the foot \(left\)")
+    child.expect("Where: whole foot")
+    child.send("n")
+    child.send("n")
+    child.expect(r"4/8 Knead the heel \(left\)")
+    child.expect("Where: heel")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
