@@ -168,6 +168,8 @@ def command(
             export.write_text(text, target, force=force, stream=sys.stdout)
         else:
             assert target is not None
+            from masseur.chapters import add_chapters
+
             speech_volume = float(values["volume"])
             chimes_volume = float(values["chime_volume"])
 
@@ -184,6 +186,7 @@ def command(
                     clips=clips,
                     progress=progress,
                 )
+                add_chapters(path, fmt, timeline)
 
             export.write_atomically(target, write, force=force)
             overlaps = export.find_overlaps(timeline, export.speech_timings(clips))
