@@ -190,15 +190,18 @@ _TOP = View(
     _toes_under(_TOP_TOES),
     # tendons fanning to the toes, and the crease at the front of the ankle
     '<path d="M96 290 C90 220 70 150 48 86"/><path d="M100 290 C102 210 110 150 120 100"/>'
-    '<path d="M68 300 C90 290 116 290 140 298"/>',
+    '<path d="M68 300 C90 290 116 290 140 298"/>'
+    # the two ankle bones
+    + _ellipse(70, 318, 9, 11)
+    + _ellipse(132, 330, 9, 11),
     (
         Shape("foot-top", "area", _ellipse(96, 180, 56, 92)),
         Shape("inner-edge", "band", _path("M22 88 C20 112 24 140 34 165 C44 195 56 225 62 262")),
         Shape(
             "outer-edge", "band", _path("M146 270 C150 240 150 200 154 140 C157 118 154 104 144 98")
         ),
-        Shape("inner-ankle", "area", _ellipse(66, 318, 13, 15)),
-        Shape("outer-ankle", "area", _ellipse(136, 330, 13, 15)),
+        Shape("inner-ankle", "area", _ellipse(70, 318, 11, 13), clipped=False),
+        Shape("outer-ankle", "area", _ellipse(132, 330, 11, 13), clipped=False),
         *_toe_shapes(_TOP_TOES),
     ),
 )
