@@ -199,8 +199,12 @@ def _card(
         else ""
     )
     cues = []
+    run_ms = runs[0].duration_ms if runs else step.duration
+    times = [cue_times.get(position, cue.at) for position, cue in enumerate(step.cues)]
     for position, cue in enumerate(step.cues):
-        at = cue_times.get(position, cue.at)
+        at = times[position]
+        # a cue holds until the next one, or to the end of the run
+        until = min([later for later in times if later > at] + [run_ms])
         zones_attr = f' data-zones="{" ".join(cue.zones)}"' if cue.zones else ""
         place = (
             f' <span class="cue-where">({_e(describe(cue.zones, language))})</span>'
@@ -209,7 +213,8 @@ def _card(
         )
         cues.append(
             f'<li id="s{number}-cue{position + 1}"{zones_attr}>'
-            f"<time>{format_clock(at)}</time> {_e(cue.say)}{place}</li>"
+            f"<time>{format_clock(at)}</time>"
+            f'<span class="until">–{format_clock(until)}</span> {_e(cue.say)}{place}</li>'
         )
     cue_list = f'<ol class="cues">{"".join(cues)}</ol>' if cues else ""
     figures = f'<div class="pictures">{"".join(pictures)}</div>' if pictures else ""
