@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -14,23 +13,16 @@ from typing import Any
 
 import pytest
 
+from conftest import require_tools
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
 def require_browser() -> None:
     """Skip without Chromium and its driver, but fail on CI, which installs them."""
-    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not Path(path).exists()]
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        missing.append("selenium (pip)")
-    if not missing:
-        return
-    reason = f"needs {', '.join(missing)} (Debian: chromium chromium-driver)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI must install them")
-    pytest.skip(reason)
+    require_tools("chromium", "chromedriver", debian="chromium chromium-driver")
+    pytest.importorskip("selenium")
 
 
 @contextmanager

@@ -37,14 +37,14 @@ def masseur_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def require_tools(*tools: str) -> None:
+def require_tools(*tools: str, debian: str = "pulseaudio pulseaudio-utils alsa-utils") -> None:
     """Skip the test when a command-line tool is missing, but fail on CI, which installs them."""
     import shutil
 
     missing = [tool for tool in tools if shutil.which(tool) is None]
     if not missing:
         return
-    reason = f"needs {', '.join(missing)} (Debian: pulseaudio pulseaudio-utils alsa-utils)"
+    reason = f"needs {', '.join(missing)} (Debian: {debian})"
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason}; CI must install them")
     pytest.skip(reason)

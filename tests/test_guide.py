@@ -258,7 +258,7 @@ def test_audio_is_refused_where_no_player_can_go(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("name", "pages"), [("feet", (2, 4)), ("legs", (1, 3))])
 def test_the_pdf_renders_every_page(name: str, pages: tuple[int, int], tmp_path: Path) -> None:
-    require_tools("pdftoppm", "pdfinfo")
+    require_tools("pdftoppm", "pdfinfo", debian="poppler-utils")
     target = tmp_path / "guide.pdf"
     result = run_main(["export", str(GUIDE_DATA / f"{name}.yaml"), "-o", str(target)])
     assert result.exit_code == 0, result.output

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from masseur.zones import LEG_BACK, LEG_FRONT, REFLEX, SOLE, TOP, ZONES, expand
 
@@ -127,13 +127,10 @@ _SOLE = View(
     ),
 )
 
-_REFLEX = View(
-    200,
-    380,
-    _SOLE_OUTLINE,
-    _toes_under(_SOLE_TOES),
-    _SOLE_DETAILS,
-    (
+# The reflex map is drawn on the same sole, with the traditional zones as its shapes.
+_REFLEX = replace(
+    _SOLE,
+    shapes=(
         Shape("reflex-reproductive", "area", _ellipse(100, 334, 20, 18)),
         Shape("reflex-sleep", "area", _ellipse(134, 190, 9, 9)),
         Shape("reflex-kidneys", "area", _ellipse(110, 214, 13, 16)),
