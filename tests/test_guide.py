@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
+import sys
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -254,6 +257,26 @@ def test_audio_is_refused_where_no_player_can_go(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- the PDF
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_pdf_export_leaves_no_file(tmp_path: Path, how: signal.Signals) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    command = [sys.executable, "-m", "masseur", "export", str(GUIDE_DATA / "feet.yaml")]
+    process = subprocess.Popen(
+        [*command, "-o", str(out / "guide.pdf")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    while not any(out.iterdir()):  # the temporary file exists while the PDF is laid out
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.002)
+    process.send_signal(how)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert list(out.iterdir()) == []
 
 
 @pytest.mark.parametrize(("name", "pages"), [("feet", (2, 4)), ("legs", (1, 3))])

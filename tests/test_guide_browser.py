@@ -63,6 +63,16 @@ def wait_for(driver: Any, script: str, what: str) -> Any:
     )
 
 
+def test_the_same_routine_gives_the_same_page_audio_included(page: Path) -> None:
+    again = page.with_name("again.html")
+    with pytest.MonkeyPatch.context() as patch:
+        for variable, value in home_env(page.parent / "home").items():
+            patch.setenv(variable, value)
+        result = run_main(["export", str(FEET), "--audio", "-o", str(again)])
+    assert result.exit_code == 0, result.output
+    assert again.read_bytes() == page.read_bytes()
+
+
 def test_the_page_loads_offline_with_no_errors_and_asks_for_nothing(page: Path) -> None:
     with chromium() as driver:
         urls = open_page(driver, page)

@@ -129,8 +129,13 @@ def write_guide(
     force: bool,
     stream: IO[str],
     make_audio: Callable[[], GuideAudio] | None = None,
+    check: Callable[[], None] = lambda: None,
 ) -> None:
-    """Write the guide in ``fmt`` (html or pdf) to ``target`` atomically, or html to ``stream``."""
+    """Write the guide in ``fmt`` (html or pdf) to ``target`` atomically, or html to ``stream``.
+
+    ``check`` is called once the page is laid out, before it is written: it raises
+    KeyboardInterrupt if the export was interrupted meanwhile, and the temporary file goes.
+    """
     from masseur import export
 
     if fmt == "pdf":
@@ -138,14 +143,16 @@ def write_guide(
             raise BadInput("a PDF cannot play audio; drop --audio, or export .html")
         if target is None:
             raise BadInput("a PDF cannot go to standard output; give a file, e.g. -o guide.pdf")
-        data = pdf_bytes(render_guide(timeline, routine, for_print=True))
+        page = render_guide(timeline, routine, for_print=True)
 
         def write(path: Path) -> None:
+            data = pdf_bytes(page)
+            check()
             path.write_bytes(data)
 
         export.write_atomically(target, write, force=force)
         return
     audio = make_audio() if make_audio is not None else None
-    export.write_text(
-        render_guide(timeline, routine, audio=audio), target, force=force, stream=stream
-    )
+    text = render_guide(timeline, routine, audio=audio)
+    check()
+    export.write_text(text, target, force=force, stream=stream)

@@ -29,7 +29,15 @@ def export_guide(
 
     with _interrupt_between_steps() as check_interrupt:
         if not with_audio:
-            write_guide(fmt, timeline, routine, target, force=force, stream=sys.stdout)
+            write_guide(
+                fmt,
+                timeline,
+                routine,
+                target,
+                force=force,
+                stream=sys.stdout,
+                check=check_interrupt,
+            )
             return
         from masseur.speech import Pyttsx3Synthesizer, VoiceSettings
 
@@ -55,4 +63,5 @@ def export_guide(
                 force=force,
                 stream=sys.stdout,
                 make_audio=make_audio,
+                check=check_interrupt,
             )
