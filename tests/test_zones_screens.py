@@ -25,15 +25,20 @@ def test_show_names_each_steps_zones_in_the_routines_language() -> None:
     assert "икра, ахиллово сухожилие" in russian.stdout
 
 
-def test_the_live_screen_says_where_the_current_step_works(masseur_home: Path) -> None:
-    child = pexpect.spawn(
+def spawn(masseur_home: Path, routine: Path, *args: str) -> pexpect.spawn:
+    """A real session of ROUTINE in a pseudo-terminal, silent, past the safety question."""
+    return pexpect.spawn(
         sys.executable,
-        ["-m", "masseur", "run", str(FEET), "--text-only", "--yes"],
+        ["-m", "masseur", "run", str(routine), "--text-only", "--yes", *args],
         env={"PATH": "/usr/bin:/bin", "TERM": "xterm-256color", **home_env(masseur_home)},
         dimensions=(40, 110),
         timeout=20,
         encoding="utf-8",
     )
+
+
+def test_the_live_screen_says_where_the_current_step_works(masseur_home: Path) -> None:
+    child = spawn(masseur_home, FEET)
     child.expect("Introduction")
     child.send("n")
     child.expect(r"1/8 Warm your hands")
@@ -44,6 +49,20 @@ def test_the_live_screen_says_where_the_current_step_works(masseur_home: Path) -
     child.send("n")
     child.expect(r"4/8 Knead the heel \(left\)")
     child.expect("Where: heel")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_plain_lines_say_where_too(masseur_home: Path) -> None:
+    child = spawn(masseur_home, LEGS, "--plain")
+    child.expect("Ноги для наглядного руководства")  # the introduction
+    child.send("n")
+    child.expect("Где: внутренняя лодыжка, внешняя лодыжка")
+    child.send("n")
+    child.expect(r"2/4 Икры \(left\)")
+    child.expect("    Где: икра, ахиллово сухожилие")
     child.send("q")
     child.expect(pexpect.EOF)
     child.close()

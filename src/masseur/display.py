@@ -56,6 +56,8 @@ class PlainDisplay:
                 f"{format_duration(segment.duration_ms)}"
             )
             self._print(f"    {event.text}")
+            if segment.zones:
+                self._print(f"    {_where(segment, status.timeline.language)}")
         elif event.kind is EventKind.INTRO:
             self._print(f"[{stamp}] {status.timeline.title}")
             self._print(f"    {event.text}")
