@@ -130,6 +130,10 @@ def test_the_highlighted_step_follows_the_audio_when_seeking(
                 "one current card",
             )
             assert current == f"step-{segment.step_index + 1}", f"at {middle}s"
+            playhead = driver.execute_script(
+                "return parseFloat(document.querySelector('.chart .playhead').style.left)"
+            )
+            assert playhead == pytest.approx(middle * 100_000 / timeline.total_ms, abs=0.01)
         # the sentence being heard is highlighted too: the cue of step 3 at its time
         cue = next(e for e in timeline.events if e.text == "Now the arch.")
         driver.execute_script(

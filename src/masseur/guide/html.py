@@ -74,59 +74,35 @@ def _step_zones(step: Step) -> list[str]:
 
 
 def _timeline_chart(timeline: Timeline, routine: Routine, words: GuideWords) -> str:
-    width, bar_y, bar_h = 1000, 22, 40
+    """One bar per timed part, placed by time; HTML boxes, so they keep a readable height."""
     total = max(1, timeline.total_ms)
 
-    def x(ms: int) -> float:
-        return round(ms * width / total, 2)
+    def percent(ms: int) -> str:
+        return f"{ms * 100 / total:.3f}%"
 
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {width} 96" role="img" '
-        f'aria-label="{_e(words.timeline)}" xmlns="http://www.w3.org/2000/svg">',
-        f'<rect x="0" y="{bar_y}" width="{width}" height="{bar_h}" fill="#eee7e1"/>',
-    ]
+    parts = [f'<div class="chart" role="img" aria-label="{_e(words.timeline)}">']
     for segment in timeline.segments:
         colour = PHASE_COLOURS[segment.phase_index % len(PHASE_COLOURS)]
-        left, right = x(segment.start_ms), x(segment.end_ms)
         title = f"{segment.step_index + 1}. {segment.heading}"
+        letter = ""
+        side = ""
         if segment.side:
             title += f" ({_side_name(routine, segment.side)})"
+            letter = words.left_short if segment.side == "left" else words.right_short
+            side = f" {segment.side}"
         title += f" {format_clock(segment.start_ms)}-{format_clock(segment.end_ms)}"
         parts.append(
-            f'<a href="#step-{segment.step_index + 1}" class="bar" '
-            f'data-segment="{segment.index}" data-start-ms="{segment.start_ms}">'
-            f"<title>{_e(title)}</title>"
-            f'<rect x="{left}" y="{bar_y}" width="{max(0.5, round(right - left - 1, 2))}" '
-            f'height="{bar_h}" fill="{colour}"/>'
+            f'<a href="#step-{segment.step_index + 1}" class="bar{side}" title="{_e(title)}" '
+            f'data-segment="{segment.index}" data-start-ms="{segment.start_ms}" '
+            f'style="left:{percent(segment.start_ms)};width:{percent(segment.duration_ms)};'
+            f'background:{colour}">{letter}</a>'
         )
-        if segment.side:
-            letter = words.left_short if segment.side == "left" else words.right_short
-            parts.append(
-                f'<rect x="{left}" y="{bar_y + bar_h - 8}" '
-                f'width="{max(0.5, round(right - left - 1, 2))}" height="8" '
-                f'fill="{"#ffffff" if segment.side == "left" else "#222222"}" '
-                'fill-opacity="0.45"/>'
-            )
-            if right - left >= 14:
-                parts.append(
-                    f'<text x="{round((left + right) / 2, 2)}" y="{bar_y + 24}" '
-                    f'text-anchor="middle" font-size="13" fill="#fff">{letter}</text>'
-                )
-        parts.append("</a>")
+    parts.append('<span class="playhead"></span></div><div class="ticks">')
     minute = 60_000
-    step_ms = minute * max(1, round(total / minute / 10))
-    for tick in range(0, total + 1, step_ms):
-        parts.append(
-            f'<line x1="{x(tick)}" y1="{bar_y + bar_h}" x2="{x(tick)}" y2="{bar_y + bar_h + 6}" '
-            'stroke="#6b4f3f"/>'
-            f'<text x="{x(tick)}" y="{bar_y + bar_h + 20}" font-size="12" '
-            f'text-anchor="{"start" if tick == 0 else "middle"}" fill="#6b4f3f">'
-            f"{format_clock(tick)}</text>"
-        )
-    parts.append(
-        f'<rect class="playhead" x="0" y="{bar_y - 6}" width="3" height="{bar_h + 12}" '
-        'fill="#222" visibility="hidden"/></svg>'
-    )
+    step_ms = minute * max(1, round(total / minute / 8))
+    for tick in range(0, total - step_ms // 2, step_ms):
+        parts.append(f'<span style="left:{percent(tick)}">{format_clock(tick)}</span>')
+    parts.append(f'<span class="end">{format_clock(timeline.total_ms)}</span></div>')
     phases = routine.all_phases if len(routine.all_phases) > 1 else []
     legend = [
         f'<li><span class="swatch" style="background:{PHASE_COLOURS[i % len(PHASE_COLOURS)]}">'

@@ -58,9 +58,7 @@
         ? data.intro : data.ending;
     }
     if (playhead) {
-      var box = playhead.ownerSVGElement.viewBox.baseVal;
-      playhead.setAttribute("x", String(Math.min(box.width - 3, ms * box.width / data.total)));
-      playhead.setAttribute("visibility", "visible");
+      playhead.style.left = Math.min(100, ms * 100 / data.total).toFixed(3) + "%";
     }
   }
 
