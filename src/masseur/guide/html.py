@@ -83,11 +83,10 @@ def _timeline_chart(timeline: Timeline, routine: Routine, words: GuideWords) -> 
     parts = [f'<div class="chart" role="img" aria-label="{_e(words.timeline)}">']
     for segment in timeline.segments:
         colour = PHASE_COLOURS[segment.phase_index % len(PHASE_COLOURS)]
-        title = f"{segment.step_index + 1}. {segment.heading}"
+        title = _segment_label(routine, segment)
         letter = ""
         side = ""
         if segment.side:
-            title += f" ({_side_name(routine, segment.side)})"
             letter = words.left_short if segment.side == "left" else words.right_short
             side = f" {segment.side}"
         title += f" {format_clock(segment.start_ms)}-{format_clock(segment.end_ms)}"
@@ -114,6 +113,16 @@ def _timeline_chart(timeline: Timeline, routine: Routine, words: GuideWords) -> 
         f'<section class="timeline"><h2>{_e(words.timeline)}</h2>{"".join(parts)}'
         f'{legend_list}<p class="help">{_e(words.timeline_help)}</p></section>'
     )
+
+
+def _segment_label(routine: Routine, segment: Segment) -> str:
+    """What the player says is being heard: "3. The arch, left foot"."""
+    label = f"{segment.step_index + 1}. {segment.heading}"
+    if segment.side:
+        label += f", {_side_name(routine, segment.side)}"
+    if segment.repetitions > 1:
+        label += f" ({segment.repetition}/{segment.repetitions})"
+    return label
 
 
 def _runs_line(routine: Routine, runs: list[Segment], words: GuideWords) -> str:
@@ -287,10 +296,12 @@ def render_guide(
     if audio is not None and not for_print:
         encoded = base64.b64encode(audio.data).decode("ascii")
         body.append(
-            f'<section class="player" id="player"><h2>{_e(words.listen)}</h2>'
+            f'<h2 class="listen">{_e(words.listen)}</h2>'
+            f'<p class="help">{_e(words.listen_help)}</p>'
+            # only the controls and the line saying where the session is stay on screen
+            '<section class="player" id="player">'
             f'<audio controls preload="auto" src="data:{audio.mime};base64,{encoded}"></audio>'
-            f'<p class="now" aria-live="polite"></p><p class="help">{_e(words.listen_help)}</p>'
-            "</section>"
+            '<p class="now" aria-live="polite"></p></section>'
         )
     body.append(f'<section class="steps"><h2>{_e(words.steps)}</h2>')
     number = 0
@@ -310,7 +321,12 @@ def render_guide(
     if audio is not None and not for_print:
         data = {
             "segments": [
-                {"start": s.start_ms, "end": s.end_ms, "step": s.step_index + 1}
+                {
+                    "start": s.start_ms,
+                    "end": s.end_ms,
+                    "step": s.step_index + 1,
+                    "label": _segment_label(routine, s),
+                }
                 for s in timeline.segments
             ],
             "sentences": _sentences(timeline, routine),

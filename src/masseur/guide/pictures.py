@@ -132,7 +132,7 @@ _REFLEX = replace(
     _SOLE,
     shapes=(
         Shape("reflex-reproductive", "area", _ellipse(100, 334, 20, 18)),
-        Shape("reflex-sleep", "area", _ellipse(134, 190, 9, 9)),
+        Shape("reflex-sleep", "area", _ellipse(134, 188, 10, 10)),
         Shape("reflex-kidneys", "area", _ellipse(110, 214, 13, 16)),
         Shape("reflex-liver", "area", _ellipse(79, 192, 15, 19)),
         Shape("reflex-heart", "area", _ellipse(120, 148, 21, 13)),
@@ -336,8 +336,13 @@ def render_picture(
                 f'fill="none" stroke="{HIGHLIGHT if is_on else "none"}" stroke-width="22" '
                 'stroke-linecap="round" stroke-opacity="0.7"'
             )
-        else:
+        elif is_on or name != REFLEX:
             paint = f'fill="{HIGHLIGHT if is_on else "none"}" fill-opacity="0.7" stroke="none"'
+        else:  # the reflex map outlines every zone, so the lit one is seen among the rest
+            paint = (
+                f'fill="none" fill-opacity="0.7" stroke="{DETAIL}" stroke-width="1" '
+                'stroke-dasharray="3 2"'
+            )
         clipping = f' clip-path="url(#{clip})"' if shape.clipped else ""
         parts.append(
             f'<g class="{state} {shape.kind}" data-zone="{shape.zone}"{clipping} {paint}>'

@@ -52,7 +52,7 @@
       setCueZones(currentCard, cueZones);
     }
     if (segment) {
-      now.textContent = card.querySelector("h3").textContent.replace(/\s+/g, " ").trim();
+      now.textContent = segment.label;
     } else {
       now.textContent = ms < (data.segments.length ? data.segments[0].start : 0)
         ? data.intro : data.ending;
