@@ -7,6 +7,7 @@ tests open it, play it muted, seek, click, and take screenshots at phone and des
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,9 @@ pytestmark = pytest.mark.slow
 TESTS = Path(__file__).resolve().parent
 FEET = TESTS / "data" / "guide" / "feet.yaml"
 # Keep the pictures for a person to look at: MASSEUR_SCREENSHOTS=folder.
-SCREENSHOTS = Path(__import__("os").environ.get("MASSEUR_SCREENSHOTS", "")) or None
+SCREENSHOTS = (
+    Path(os.environ["MASSEUR_SCREENSHOTS"]) if "MASSEUR_SCREENSHOTS" in os.environ else None
+)
 
 
 @pytest.fixture(scope="module")
