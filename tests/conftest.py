@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from masseur.timeline import Timeline
+
     from audio_capture import FileCapture, PulseCapture
 
 TESTS = Path(__file__).resolve().parent
@@ -73,3 +75,13 @@ def pulse_recorder() -> Iterator[PulseCapture]:
         yield capture
     finally:
         capture.stop()
+
+
+def audio_timeline(path: Path) -> Timeline:
+    """The timeline an audio export of a routine file renders: it speaks the warnings itself."""
+    from masseur.export import chime_lengths
+    from masseur.routine import load_routine
+    from masseur.timeline import TimelineOptions, build_timeline, with_chime_durations
+
+    timeline = build_timeline(load_routine(path), TimelineOptions(speak_warnings=True))
+    return with_chime_durations(timeline, chime_lengths(timeline))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from masseur.phrases import phrases_for
 from masseur.routine import Routine, load_routine
 from masseur.timeline import EventKind, TimelineOptions, build_timeline
 
@@ -60,6 +61,40 @@ DURATION_RANGES_MIN: dict[str, tuple[float, float]] = {
     "anti-cellulite-legs": (12, 25),
     # The relaxing evening massage again ("15-20 minutes"), in a shorter evening version.
     "stopy-pered-snom": (12, 20),
+    # "By properly massaging the feet for a few minutes every day": a short daily session of
+    # about five minutes, the first one for a beginner.
+    "daily-feet": (4, 6),
+    # Someone else's feet ("you can do it to a friend, partner"): the relaxing massage takes
+    # "15-20 minutes"; nine techniques per foot give twelve to twenty.
+    "partner-feet": (12, 20),
+    # Sitting all day brings "blood stasis" in the legs; "a few minutes every day" at the desk,
+    # a little longer than the daily routine because the calves are worked too.
+    "desk-feet": (6, 10),
+}
+
+# How many times the person moves from one foot (or leg) to the other in a session. Moving the
+# foot and the towel costs time and calm, and the article works one leg at a time with the
+# other covered, so each side gets its whole sequence: one switch, unless noted.
+SIDE_SWITCH_CEILING: dict[str, int] = {
+    "foot-self-massage": 1,
+    "foot-classic": 1,
+    "bedtime-relax": 1,
+    # The heart zone is worked on the left foot only and the liver zone on the right only;
+    # both fit inside the one pass of their foot.
+    "reflex-points": 1,
+    "toes": 1,
+    "shins-and-calves": 1,
+    "thighs": 1,
+    # Tools: the ball is rolled under one foot, then the other (1); after the standing work,
+    # foot on foot starts with the foot that rolled last (2).
+    "tools-self-massage": 2,
+    "child-bedtime": 1,
+    "anti-cellulite-legs": 1,
+    "stopy-pered-snom": 1,
+    "daily-feet": 1,
+    "partner-feet": 1,
+    # Both feet pedal and circle together first; then one foot at a time.
+    "desk-feet": 1,
 }
 
 # Speaking time is estimated from the word count at the routine's rate in words per minute.
@@ -187,11 +222,16 @@ def routine(routine_file: Path) -> Routine:
 
 def test_library_has_every_routine_and_a_duration_row_for_each() -> None:
     stems = {path.stem for path in ROUTINE_FILES}
-    assert len(stems) >= 11, f"expected at least 11 built-in routines, found {sorted(stems)}"
+    assert len(stems) >= 14, f"expected at least 14 built-in routines, found {sorted(stems)}"
     assert stems == set(DURATION_RANGES_MIN), (
         f"routines without a duration row: {sorted(stems - set(DURATION_RANGES_MIN))}; "
         f"rows without a routine: {sorted(set(DURATION_RANGES_MIN) - stems)}"
     )
+
+
+def test_every_routine_has_a_side_switch_ceiling() -> None:
+    stems = {path.stem for path in ROUTINE_FILES}
+    assert stems == set(SIDE_SWITCH_CEILING)
 
 
 def test_library_has_a_russian_routine() -> None:
@@ -269,6 +309,26 @@ def test_speech_never_overlaps_in_the_session(routine: Routine) -> None:
         and event.end_ms > timeline.segments[event.segment].end_ms
     ]
     assert not problems, "\n".join(problems)
+
+
+def test_side_switches_stay_under_the_ceiling(routine: Routine) -> None:
+    # Count the moves from one side to the other as the session plays them, and check that
+    # each one is spoken at the moment it happens.
+    timeline = build_timeline(routine, TimelineOptions(estimate=lambda text, rate, lang: 1000))
+    sided = [segment for segment in timeline.segments if segment.side is not None]
+    switches = [later for earlier, later in itertools.pairwise(sided) if earlier.side != later.side]
+    ceiling = SIDE_SWITCH_CEILING[routine.name]
+    assert len(switches) <= ceiling, (
+        f"{routine.name} switches sides {len(switches)} times; the table allows {ceiling}"
+    )
+    step_text = {e.segment: e.text for e in timeline.events if e.kind is EventKind.STEP}
+    side_name = routine.side_names or phrases_for(routine.language)
+    for segment in switches:
+        name = side_name.left if segment.side == "left" else side_name.right
+        assert name.lower() in step_text[segment.index].lower(), (
+            f"{routine.name}: the switch to the {segment.side} side before "
+            f"{segment.heading!r} is not spoken"
+        )
 
 
 def test_long_steps_have_regular_reminders(routine: Routine) -> None:

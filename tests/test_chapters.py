@@ -10,15 +10,14 @@ from mutagen.id3 import ID3
 from mutagen.oggvorbis import OggVorbis
 
 from cli_helper import run_main
+from conftest import audio_timeline
 from masseur.chapters import chapters
-from masseur.export import session_timeline
-from masseur.routine import load_routine
 
 FEET = Path(__file__).parent / "data" / "guide" / "feet.yaml"
 
 
 def expected() -> list[tuple[int, int, str]]:
-    timeline = session_timeline(load_routine(FEET))
+    timeline = audio_timeline(FEET)
     starts = {}
     for segment in timeline.segments:
         starts.setdefault(segment.step_index, (segment.start_ms, segment.heading))
@@ -29,7 +28,7 @@ def expected() -> list[tuple[int, int, str]]:
 
 
 def test_a_chapter_per_step_between_the_introduction_and_the_ending() -> None:
-    found = chapters(session_timeline(load_routine(FEET)))
+    found = chapters(audio_timeline(FEET))
     assert [(c.start_ms, c.end_ms, c.title) for c in found] == expected()
     assert len(found) == 5 + 2  # five steps, sides and rounds inside their step's chapter
 
@@ -58,5 +57,5 @@ def test_audio_exports_carry_the_chapters(fmt: str, masseur_home: Path, tmp_path
             assert tags[f"CHAPTER{number:03d}"] == [f"00:{minutes:02d}:{seconds:02d}.{ms:03d}"]
             assert tags[f"CHAPTER{number:03d}NAME"] == [title]
     # the audio itself is whole after the tags were written
-    total_ms = session_timeline(load_routine(FEET)).total_ms
+    total_ms = audio_timeline(FEET).total_ms
     assert abs(soundfile.info(str(target)).duration * 1000 - total_ms) < 60

@@ -131,9 +131,11 @@ def parse_subtitles(text: str) -> list[Cue]:
 
 
 def short_timeline(*, chimes: bool = True) -> Timeline:
-    """The timeline `masseur export` renders for the short routine with default options."""
+    """The timeline `masseur export` renders as sound for the short routine with default
+    options: with no screen to show them, it speaks the contraindications."""
     _, routine = load(str(SHORT_ROUTINE))
-    return build_timeline(routine, TimelineOptions(rate=routine.voice.rate or 150, chimes=chimes))
+    options = TimelineOptions(rate=routine.voice.rate or 150, chimes=chimes, speak_warnings=True)
+    return build_timeline(routine, options)
 
 
 # --------------------------------------------------------------------------- golden files
@@ -323,6 +325,18 @@ def test_each_sentence_is_the_synthesized_speech_at_its_event_time(
             assert np.array_equal(wav[start:end], clip[: end - start]), event.text
 
 
+def test_audio_speaks_the_contraindications_before_the_first_step(
+    with_chimes: AudioExport,
+) -> None:
+    # The wav's opening is this intro as synthesized (test above); the subtitles show it.
+    heard = [cue.text for cue in with_chimes.srt]
+    first_step = next(i for i, text in enumerate(heard) if "Rub the sole." in text)
+    opening = " ".join(heard[:first_step])
+    assert "check that none of these applies to you" in opening
+    assert "An injury to the foot." in opening
+    assert "on the screen" not in " ".join(heard)
+
+
 def test_srt_cues_match_the_speech_heard_in_the_audio(speech_only: AudioExport) -> None:
     wav, cues = speech_only.wav, speech_only.srt
     spans = non_silent_spans(Sound(wav.astype("<i2").tobytes(), RATE))
@@ -374,7 +388,7 @@ def test_speech_that_runs_long_stays_in_place_mixed_with_one_warning(
     assert len(lines) == 1 and "warning" in lines[0] and "overlap" in lines[0], err
 
     _, routine = load(str(routine_path))
-    timeline = build_timeline(routine, TimelineOptions(rate=150, chimes=False))
+    timeline = build_timeline(routine, TimelineOptions(rate=150, chimes=False, speak_warnings=True))
     from masseur.speech import Pyttsx3Synthesizer, resolve_voice
 
     settings = VoiceSettings(resolve_voice(None, "en"), 150)

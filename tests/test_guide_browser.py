@@ -16,8 +16,7 @@ import pytest
 
 from browser import chromium, console_errors, full_page_png, requested_urls
 from cli_helper import run_main
-from conftest import home_env
-from masseur.export import session_timeline
+from conftest import audio_timeline, home_env
 from masseur.routine import load_routine
 from masseur.timeline import Timeline
 from masseur.zones import expand
@@ -47,7 +46,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def timeline() -> Timeline:
-    return session_timeline(load_routine(FEET))
+    return audio_timeline(FEET)
 
 
 def open_page(driver: Any, path: Path) -> list[str]:

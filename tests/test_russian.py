@@ -30,7 +30,7 @@ def test_russian_routine_validates_and_uses_russian_phrases() -> None:
 def test_russian_text_export(masseur_home: Path) -> None:
     result = CliRunner().invoke(cli, ["export", NAME, "-f", "txt", "-o", "-"])
     assert result.exit_code == 0, result.output
-    assert "Массаж стоп перед сном" in result.output
+    assert "Вечерний массаж стоп" in result.output
     assert "Теперь правая стопа." in result.output
     assert "Before we begin" not in result.output
 
@@ -49,8 +49,11 @@ def test_russian_routine_renders_to_wav_with_a_russian_voice(
     voice = resolve_voice(None, "ru")
     assert voice is not None and voice.endswith("/ru")
     words_per_minute = routine.voice.rate or 150
-    plan = build_timeline(routine, TimelineOptions(rate=words_per_minute, minutes=8))
+    options = TimelineOptions(rate=words_per_minute, minutes=8, speak_warnings=True)
+    plan = build_timeline(routine, options)
     intro = next(e for e in plan.events if e.kind is EventKind.INTRO)
+    # A sound file has no safety screen: it says the contraindications before the first step.
+    assert "Туберкулёз." in intro.text and "на экране" not in intro.text
     # The export's opening is exactly the intro as the Russian voice says it.
     with Pyttsx3Synthesizer() as synthesizer:
         russian = Sound.from_wav(

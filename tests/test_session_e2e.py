@@ -63,7 +63,9 @@ def run_masseur(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def timeline():
-    return build_timeline(load_routine(ROUTINE), TimelineOptions(rate=RATE))
+    # --yes and --plain: nobody confirmed the warnings on a live screen, so they are spoken.
+    options = TimelineOptions(rate=RATE, speak_warnings=True)
+    return build_timeline(load_routine(ROUTINE), options)
 
 
 def expected_sounds(home: Path) -> list[tuple[str, int, Sound]]:

@@ -19,6 +19,18 @@ class Phrases:
     ending: str
     left: str
     right: str
+    # Spoken when no screen shows the contraindications: before the list, after it, and
+    # instead of it when a routine lists none.
+    warnings_before: str
+    warnings_after: str
+    no_warnings: str
+    # The same three, and the screen's safety sentence, when the narration speaks to someone
+    # who massages another person (a child, a partner): the warnings are about that person.
+    safety_other: str
+    warnings_before_other: str
+    no_warnings_other: str
+    side_first_other: str  # "Start with their {side}."
+    side_switch_other: str
 
     def seconds_left(self, seconds: int) -> str:
         raise NotImplementedError
@@ -140,11 +152,29 @@ ENGLISH = EnglishPhrases(
     ending="That is the end of the session.",
     left="left foot",
     right="right foot",
+    warnings_before="Before we begin, check that none of these applies to you.",
+    warnings_after="If one of them does, stop now and ask a doctor first.",
+    no_warnings=(
+        "Before we begin: if you are unwell, injured or pregnant, stop now and ask a doctor first."
+    ),
+    safety_other=(
+        "Before we begin: if any of the warnings on the screen applies to the person you are "
+        "massaging, stop now and ask a doctor first."
+    ),
+    warnings_before_other=(
+        "Before we begin, check that none of these applies to the person you are massaging."
+    ),
+    no_warnings_other=(
+        "Before we begin: if the person you are massaging is unwell, injured or pregnant, stop "
+        "now and ask a doctor first."
+    ),
+    side_first_other="Start with their {side}.",
+    side_switch_other="Now switch to their {side}.",
 )
 
 RUSSIAN = RussianPhrases(
     safety=(
-        "Прежде чем начать: если к вам относится хотя бы одно предупреждение на экране, "
+        "Прежде чем начать: если хотя бы одно предупреждение на экране касается вас, "
         "остановитесь и сначала посоветуйтесь с врачом."
     ),
     side_first="Начнём: {side}.",
@@ -154,6 +184,28 @@ RUSSIAN = RussianPhrases(
     ending="Сеанс окончен.",
     left="левая стопа",
     right="правая стопа",
+    warnings_before="Прежде чем начать, проверьте, что у вас нет ничего из этого списка.",
+    warnings_after=(
+        "Если хотя бы один пункт подходит, не начинайте и сначала посоветуйтесь с врачом."
+    ),
+    no_warnings=(
+        "Прежде чем начать: если вам нездоровится, у вас травма или вы ждёте ребёнка, "
+        "остановитесь и сначала посоветуйтесь с врачом."
+    ),
+    safety_other=(
+        "Прежде чем начать: если хотя бы одно предупреждение на экране касается того, кому вы "
+        "делаете массаж, остановитесь и сначала посоветуйтесь с врачом."
+    ),
+    warnings_before_other=(
+        "Прежде чем начать, проверьте, что ничего из этого списка не касается того, кому вы "
+        "делаете массаж."
+    ),
+    no_warnings_other=(
+        "Прежде чем начать: если тому, кому вы делаете массаж, нездоровится, у него травма или "
+        "он ждёт ребёнка, остановитесь и сначала посоветуйтесь с врачом."
+    ),
+    side_first_other="Начнём: {side}.",
+    side_switch_other="Теперь {side}.",
 )
 
 _BY_LANGUAGE: dict[str, Phrases] = {"en": ENGLISH, "ru": RUSSIAN}

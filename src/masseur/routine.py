@@ -123,11 +123,29 @@ class Phase(_Model):
 
     name: Slug
     title: Text | None = None
+    sides: list[Side] | None = Field(
+        None,
+        min_length=1,
+        description=(
+            "Run the whole phase on each side in turn, with one spoken switch between the "
+            "passes. A step's own 'sides' then names the passes it takes part in."
+        ),
+    )
     steps: list[Step] = Field(min_length=1)
 
     @property
     def heading(self) -> str:
         return self.title or self.name.replace("-", " ").capitalize()
+
+    def step_sides(self, step: Step) -> list[Side] | None:
+        """The sides ``step`` is worked on, one after another, within its phase."""
+        if self.sides is None:
+            return step.sides
+        return [side for side in self.sides if step.sides is None or side in step.sides]
+
+    def step_ms(self, step: Step) -> int:
+        """How long ``step`` takes in this phase, over all its sides and repeats."""
+        return step.duration * step.repeat * len(self.step_sides(step) or [None])
 
 
 class Voice(_Model):
@@ -152,6 +170,13 @@ class Routine(_Model):
     chime_volume: float | None = Field(None, ge=0, le=1)
     side_names: SideNames | None = Field(
         None, description="How the sides are spoken (default: left foot / right foot)."
+    )
+    given_to: Literal["self", "other"] = Field(
+        "self",
+        description=(
+            "Who is massaged: 'other' when the narration guides someone massaging another "
+            "person (a child, a partner), so the safety words speak of that person."
+        ),
     )
     contraindications: list[Text] = Field(default_factory=list)
     preparation: list[Text] = Field(default_factory=list)
@@ -180,7 +205,7 @@ class Routine(_Model):
     @property
     def steps_ms(self) -> int:
         """The time the steps take, without the spoken introduction and ending."""
-        return sum(step.total_ms for _, step in self.iter_steps())
+        return sum(phase.step_ms(step) for phase, step in self.iter_steps())
 
 
 @dataclass(frozen=True)
@@ -378,6 +403,8 @@ def _semantic_problems(routine: Routine) -> Iterator[tuple[Location, str]]:
                     ),
                 )
             phase_names.setdefault(phase.name, p_index)
+        if phase.sides is not None and len(set(phase.sides)) != len(phase.sides):
+            yield (*base, "sides"), "each side may appear only once in 'sides'"
         for s_index, step in enumerate(phase.steps):
             where: Location = (*base, "steps", s_index)
             if step.name is not None:
@@ -388,6 +415,17 @@ def _semantic_problems(routine: Routine) -> Iterator[tuple[Location, str]]:
                 yield (*where, "general"), "a general step names no zones; drop one of the two"
             if step.sides is not None and len(set(step.sides)) != len(step.sides):
                 yield (*where, "sides"), "each side may appear only once in 'sides'"
+            elif phase.sides is not None and step.sides is not None:
+                outside = [side for side in step.sides if side not in phase.sides]
+                if outside:
+                    yield (
+                        (*where, "sides"),
+                        (
+                            f"side '{outside[0]}' is not one of its phase's sides "
+                            f"({', '.join(phase.sides)}); in a phase with 'sides' a step "
+                            "lists the passes it takes part in"
+                        ),
+                    )
             for c_index, cue in enumerate(step.cues):
                 if cue.at >= step.duration:
                     yield (

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from masseur.errors import BadInput
 from masseur.phrases import Phrases, phrases_for
-from masseur.routine import Routine, Step
+from masseur.routine import Phase, Routine, Step
 
 DEFAULT_RATE = 150
 CHIME_LEAD_MS = 800  # speech starts after the chime's attack so the two do not collide
@@ -96,6 +97,9 @@ class TimelineOptions:
     countdown: bool = False
     halfway: bool = False
     chimes: bool = True
+    # Speak the contraindications themselves: for audio files and sessions with no screen
+    # on which the person confirmed them.
+    speak_warnings: bool = False
     estimate: Estimator = field(default=default_estimator, compare=False, repr=False)
 
 
@@ -137,55 +141,112 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?", "…")) else text + "."
 
 
+def _passes(phase: Phase) -> list[tuple[str | None, list[tuple[int, Step]]]]:
+    """A phase's passes: each of its sides with the steps worked on it, or one plain pass.
+
+    Steps come with their position in the phase.
+    """
+    numbered = list(enumerate(phase.steps))
+    if phase.sides is None:
+        return [(None, numbered)]
+    passes: list[tuple[str | None, list[tuple[int, Step]]]] = []
+    for side in phase.sides:
+        steps = [(i, step) for i, step in numbered if step.sides is None or side in step.sides]
+        if steps:
+            passes.append((side, steps))
+    return passes
+
+
+def _announce_side(routine: Routine, phrases: Phrases, side: str, number: int, count: int) -> str:
+    """ "Start with your left foot.", "Now switch to your right foot." or just the side."""
+    name = _side_name(routine, phrases, side)
+    if count == 1:
+        return _sentence(name.capitalize())
+    if routine.given_to == "other":
+        template = phrases.side_switch_other if number else phrases.side_first_other
+    else:
+        template = phrases.side_switch if number else phrases.side_first
+    return template.format(side=name)
+
+
 def _expand(routine: Routine, phrases: Phrases) -> list[_Run]:
-    """Unroll sides and repeats into the spoken order of step runs."""
+    """Unroll phase passes, sides and repeats into the spoken order of step runs."""
     runs: list[_Run] = []
     announce_phases = len(routine.all_phases) > 1
-    step_index = 0
+    step_offset = 0
     for phase_index, phase in enumerate(routine.all_phases):
         first_in_phase = True
-        for step in phase.steps:
-            sides: list[str | None] = list(step.sides) if step.sides else [None]
-            for repetition in range(1, step.repeat + 1):
-                for side_number, side in enumerate(sides):
-                    parts: list[str] = []
-                    if first_in_phase and announce_phases:
-                        parts.append(_sentence(phase.heading))
-                    if side is not None and len(sides) > 1:
-                        template = phrases.side_switch if side_number else phrases.side_first
-                        parts.append(template.format(side=_side_name(routine, phrases, side)))
-                    elif side is not None:
-                        parts.append(_sentence(_side_name(routine, phrases, side).capitalize()))
-                    if repetition > 1 and side_number == 0:
-                        parts.append(phrases.again)
-                    parts.append(step.say)
-                    chime = (
-                        "phase"
-                        if first_in_phase and runs
-                        else "side"
-                        if side_number > 0
-                        else "step"
-                    )
-                    runs.append(
-                        _Run(
-                            phase_index,
-                            phase.heading,
-                            step_index,
-                            step,
-                            side,
-                            repetition,
-                            first_in_phase,
-                            " ".join(parts),
-                            chime,
+        passes = _passes(phase)
+        for pass_number, (pass_side, steps) in enumerate(passes):
+            for position, (step_in_phase, step) in enumerate(steps):
+                # In a phase worked side by side the side is spoken once, as its pass starts;
+                # a step on its own switches sides itself.
+                sides: list[str | None] = [None]
+                if pass_side is not None:
+                    sides = [pass_side]
+                elif step.sides:
+                    sides = [*step.sides]
+                for repetition in range(1, step.repeat + 1):
+                    for side_number, side in enumerate(sides):
+                        parts: list[str] = []
+                        if first_in_phase and announce_phases:
+                            parts.append(_sentence(phase.heading))
+                        switching = side_number > 0
+                        if pass_side is not None:
+                            if position == 0 and repetition == 1:
+                                parts.append(
+                                    _announce_side(
+                                        routine, phrases, pass_side, pass_number, len(passes)
+                                    )
+                                )
+                                switching = pass_number > 0
+                        elif side is not None:
+                            parts.append(
+                                _announce_side(routine, phrases, side, side_number, len(sides))
+                            )
+                        if repetition > 1 and side_number == 0:
+                            parts.append(phrases.again)
+                        parts.append(step.say)
+                        chime = (
+                            "phase" if first_in_phase and runs else "side" if switching else "step"
                         )
-                    )
-                    first_in_phase = False
-            step_index += 1
+                        runs.append(
+                            _Run(
+                                phase_index,
+                                phase.heading,
+                                step_offset + step_in_phase,
+                                step,
+                                side,
+                                repetition,
+                                first_in_phase,
+                                " ".join(parts),
+                                chime,
+                            )
+                        )
+                        first_in_phase = False
+        step_offset += len(phase.steps)
     return runs
 
 
-def _intro_text(routine: Routine, phrases: Phrases) -> str:
-    parts = [_sentence(routine.title), phrases.safety]
+def _warnings_text(routine: Routine, phrases: Phrases) -> str:
+    """The contraindications said briefly: the first sentence of each, between two phrases."""
+    other = routine.given_to == "other"
+    if not routine.contraindications:
+        return phrases.no_warnings_other if other else phrases.no_warnings
+    items = [
+        _sentence(re.split(r"(?<=[.!?])\s", item, maxsplit=1)[0])
+        for item in routine.contraindications
+    ]
+    before = phrases.warnings_before_other if other else phrases.warnings_before
+    return " ".join([before, *items, phrases.warnings_after])
+
+
+def _intro_text(routine: Routine, phrases: Phrases, speak_warnings: bool = False) -> str:
+    if speak_warnings:
+        safety = _warnings_text(routine, phrases)
+    else:
+        safety = phrases.safety_other if routine.given_to == "other" else phrases.safety
+    parts = [_sentence(routine.title), safety]
     if routine.intro:
         parts.append(routine.intro)
     return " ".join(parts)
@@ -249,7 +310,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
     estimate = options.estimate
     rate = options.rate
 
-    intro = _intro_text(routine, phrases)
+    intro = _intro_text(routine, phrases, options.speak_warnings)
     intro_ms = estimate(intro, rate, language)
     outro = _outro_text(routine, phrases)
     outro_ms = estimate(outro, rate, language)

@@ -82,7 +82,14 @@ def settings_from(
     return values, sources
 
 
-def build(routine: Routine, values: dict[str, Any], minutes: float | None) -> Timeline:
+def build(
+    routine: Routine,
+    values: dict[str, Any],
+    minutes: float | None,
+    *,
+    speak_warnings: bool = False,
+) -> Timeline:
+    """The session's timeline; ``speak_warnings`` when no screen shows the contraindications."""
     from masseur.timeline import TimelineOptions, build_timeline
 
     return build_timeline(
@@ -93,5 +100,6 @@ def build(routine: Routine, values: dict[str, Any], minutes: float | None) -> Ti
             countdown=bool(values["countdown"]),
             halfway=bool(values["halfway"]),
             chimes=bool(values["chimes"]),
+            speak_warnings=speak_warnings,
         ),
     )

@@ -131,7 +131,10 @@ def command(
 
     _entry, loaded = load(routine)
     values, _sources = settings_from(loaded, dict(given))
-    timeline = build(loaded, values, minutes)
+    # A sound file is heard with no screen: it says the contraindications itself. A guide
+    # without audio shows them, and its times are those of a session started on screen.
+    on_screen = fmt in ("txt", "md", "json") or (fmt in export.GUIDE_FORMATS and not with_audio)
+    timeline = build(loaded, values, minutes, speak_warnings=not on_screen)
     timeline = with_chime_durations(timeline, export.chime_lengths(timeline))
     words_per_minute = timeline.rate
 

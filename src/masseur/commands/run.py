@@ -140,7 +140,12 @@ def command(
         probe = PlayerProbe()  # opens the sound device while the routine loads
     _entry, loaded = load(routine)
     values, _sources = settings_from(loaded, given)
-    timeline = build(loaded, values, minutes)
+    # The safety screen is confirmed only by a person at a terminal; anyone else (--yes,
+    # plain output) hears the contraindications at the start of the session.
+    confirmed_on_screen = (
+        not yes and sys.stdin.isatty() and sys.stdout.isatty() and not values["plain"]
+    )
+    timeline = build(loaded, values, minutes, speak_warnings=not confirmed_on_screen)
     if dry_run:
         print_dry_run(timeline)
         return

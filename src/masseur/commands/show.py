@@ -41,18 +41,19 @@ def command(routine: str) -> None:
     number = 0
     for phase in loaded.all_phases:
         if loaded.phases is not None:
-            table.add_row("", f"[bold]{phase.heading}[/bold]", "", "", "")
+            sides = " → ".join(phase.sides) if phase.sides else ""
+            table.add_row("", f"[bold]{phase.heading}[/bold]", "", sides, "")
         for step in phase.steps:
             number += 1
             runs = []
             if step.sides:
-                runs.append(" + ".join(step.sides))
+                runs.append(" + ".join(phase.step_sides(step) or step.sides))
             if step.repeat > 1:
                 runs.append(f"x{step.repeat}")
             table.add_row(
                 str(number),
                 step.heading,
-                format_duration(step.total_ms),
+                format_duration(phase.step_ms(step)),
                 ", ".join(runs),
                 describe(step.zones or [], loaded.language),
             )
