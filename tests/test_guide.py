@@ -299,3 +299,26 @@ def test_the_pdf_renders_every_page(name: str, pages: tuple[int, int], tmp_path:
     for _, step in loaded.iter_steps():
         assert step.heading.split()[0] in text
     assert "audio" not in text.lower()
+
+
+# --------------------------------------------------------------------------- built-in routines
+
+BUILTIN = sorted((TESTS.parent / "routines").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", BUILTIN, ids=lambda path: path.stem)
+def test_every_builtin_step_says_where_unless_it_is_general(path: Path) -> None:
+    loaded = load_routine(path)
+    for phase, step in loaded.iter_steps():
+        assert step.zones or step.general, f"{path.name}: {phase.name}/{step.heading} names no zone"
+
+
+@pytest.mark.parametrize("path", BUILTIN, ids=lambda path: path.stem)
+def test_every_builtin_guide_has_a_card_per_step_with_its_zones(path: Path) -> None:
+    loaded = load_routine(path)
+    parsed = outline(render_guide(session_timeline(loaded), loaded))
+    steps = [step for _, step in loaded.iter_steps()]
+    assert len(parsed.cards) == len(steps)
+    for number, step in enumerate(steps, start=1):
+        named = list(step.zones or []) + [zone for cue in step.cues for zone in cue.zones or []]
+        assert set(parsed.cards[f"step-{number}"]["on"]) == set(expand(named))
