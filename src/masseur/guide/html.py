@@ -29,6 +29,12 @@ _POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
     "img-src data:; media-src data:"
 )
+# The swatch that explains the hatching, drawn the same way by browsers and by WeasyPrint.
+_HATCH_KEY = (
+    '<svg class="swatch-hatch" viewBox="0 0 12 12" width="12" height="12" aria-hidden="true">'
+    '<rect x="0.5" y="0.5" width="11" height="11" fill="none" stroke="#7b4fb8"/>'
+    '<path d="M0 6 L6 0 M0 12 L12 0 M6 12 L12 6" stroke="#7b4fb8" stroke-width="1.5"/></svg>'
+)
 PHASE_COLOURS = ("#2e86ab", "#e4a11b", "#3d9970", "#b0589f", "#e4572e", "#5c6bc0", "#8d6e63")
 
 
@@ -171,7 +177,7 @@ def _card(
             label=_e(caption),
         )
         key = (
-            f'<span class="key"><i></i>{_e(words.stroke_only)}</span>'
+            f'<span class="key">{_HATCH_KEY}{_e(words.stroke_only)}</span>'
             if has_stroke_only(picture)
             else ""
         )
