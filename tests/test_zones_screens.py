@@ -49,6 +49,7 @@ def test_the_live_screen_says_where_the_current_step_works(masseur_home: Path) -
     child.send("n")
     child.expect(r"4/8 Knead the heel \(left\)")
     child.expect("Where: heel")
+    child.expect("Where: arch")  # the cue at 4 s moves the hands to the arch
     child.send("q")
     child.expect(pexpect.EOF)
     child.close()

@@ -20,12 +20,12 @@ def _segment_label(segment: Segment, count: int) -> str:
     return " ".join(parts)
 
 
-def _where(segment: Segment, language: str) -> str:
-    """Where the step works, in words: "Where: heel, arch"."""
+def _where(zones: tuple[str, ...], language: str) -> str:
+    """Where the hands work, in words: "Where: heel, arch"."""
     from masseur.phrases import guide_words
     from masseur.zones import describe
 
-    return f"{guide_words(language).where}: {describe(segment.zones, language)}"
+    return f"{guide_words(language).where}: {describe(zones, language)}"
 
 
 class PlainDisplay:
@@ -57,12 +57,14 @@ class PlainDisplay:
             )
             self._print(f"    {event.text}")
             if segment.zones:
-                self._print(f"    {_where(segment, status.timeline.language)}")
+                self._print(f"    {_where(segment.zones, status.timeline.language)}")
         elif event.kind is EventKind.INTRO:
             self._print(f"[{stamp}] {status.timeline.title}")
             self._print(f"    {event.text}")
         elif event.kind.spoken:
             self._print(f"[{stamp}]   {event.text}")
+            if event.zones:
+                self._print(f"    {_where(event.zones, status.timeline.language)}")
         elif event.kind is EventKind.END:
             self._print(f"[{stamp}] end")
 
@@ -78,6 +80,7 @@ class LiveDisplay:
         self.console = console
         self._live = Live(console=console, auto_refresh=False, transient=False)
         self._last_text = ""
+        self._cue_zones: tuple[str, ...] = ()  # where the last cue moved the hands, this step
 
     def __enter__(self) -> LiveDisplay:
         self._live.__enter__()
@@ -89,6 +92,9 @@ class LiveDisplay:
     def event(self, event: Event, status: Status) -> None:
         if event.kind is EventKind.STEP or event.kind is EventKind.INTRO:
             self._last_text = event.text
+            self._cue_zones = ()
+        elif event.kind is EventKind.CUE and event.zones:
+            self._cue_zones = event.zones
         self.update(status)
 
     def update(self, status: Status) -> None:
@@ -110,8 +116,9 @@ class LiveDisplay:
                 rows.append(Text(segment.phase_title, style="dim"))
             rows.append(Text(_segment_label(segment, len(timeline.segments)), style="bold cyan"))
             rows.append(Text(segment.say))
-            if segment.zones:
-                rows.append(Text(_where(segment, timeline.language), style="magenta"))
+            zones = self._cue_zones or segment.zones
+            if zones:
+                rows.append(Text(_where(zones, timeline.language), style="magenta"))
             left = max(0, segment.end_ms - position)
             bar = Table.grid(expand=True, padding=(0, 1))
             bar.add_column(ratio=1)

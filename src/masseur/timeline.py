@@ -62,6 +62,7 @@ class Event:
     text: str = ""
     sound: str | None = None  # chime name for CHIME events
     estimated_ms: int = 0  # planned length of the speech or chime
+    zones: tuple[str, ...] = ()  # for a cue that moves the hands: where to
 
     @property
     def end_ms(self) -> int:
@@ -376,6 +377,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                     index,
                     cue.say,
                     estimated_ms=estimate(cue.say, rate, language),
+                    zones=tuple(cue.zones or ()),
                 )
             )
         if options.countdown and duration >= COUNTDOWN_MIN_SEGMENT_MS:
