@@ -105,7 +105,8 @@ def _timeline_chart(timeline: Timeline, routine: Routine, words: GuideWords) -> 
     parts.append('<span class="playhead"></span></div><div class="ticks">')
     minute = 60_000
     step_ms = minute * max(1, round(total / minute / 8))
-    for tick in range(0, total - step_ms // 2, step_ms):
+    # no tick so close to the end that its label would run into the total's
+    for tick in range(0, total - step_ms * 3 // 4, step_ms):
         parts.append(f'<span style="left:{percent(tick)}">{format_clock(tick)}</span>')
     parts.append(f'<span class="end">{format_clock(timeline.total_ms)}</span></div>')
     phases = routine.all_phases if len(routine.all_phases) > 1 else []
