@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,22 +29,14 @@ def export_guide(
     """Write the guide; ``with_audio`` first synthesizes the session as an audio export does."""
     from masseur.commands.export import _interrupt_between_steps, _progress_bar
 
-    with _interrupt_between_steps() as check_interrupt:
-        if not with_audio:
-            write_guide(
-                fmt,
-                timeline,
-                routine,
-                target,
-                force=force,
-                stream=sys.stdout,
-                check=check_interrupt,
-            )
-            return
-        from masseur.speech import Pyttsx3Synthesizer, VoiceSettings
+    with _interrupt_between_steps() as check_interrupt, ExitStack() as stack:
+        make_audio: Callable[[], GuideAudio] | None = None
+        if with_audio:
+            from masseur.speech import Pyttsx3Synthesizer, VoiceSettings
 
-        settings = VoiceSettings(voice=values["voice"] or routine.language, rate=timeline.rate)
-        with Pyttsx3Synthesizer() as synthesizer, _progress_bar(check_interrupt) as progress:
+            settings = VoiceSettings(voice=values["voice"] or routine.language, rate=timeline.rate)
+            synthesizer = stack.enter_context(Pyttsx3Synthesizer())
+            progress = stack.enter_context(_progress_bar(check_interrupt))
 
             def make_audio() -> GuideAudio:
                 return session_audio(
@@ -55,13 +49,13 @@ def export_guide(
                     progress=progress,
                 )
 
-            write_guide(
-                fmt,
-                timeline,
-                routine,
-                target,
-                force=force,
-                stream=sys.stdout,
-                make_audio=make_audio,
-                check=check_interrupt,
-            )
+        write_guide(
+            fmt,
+            timeline,
+            routine,
+            target,
+            force=force,
+            stream=sys.stdout,
+            make_audio=make_audio,
+            check=check_interrupt,
+        )
