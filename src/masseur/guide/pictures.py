@@ -41,6 +41,7 @@ class View:
     details: str  # anatomical lines drawn over the skin, under the zones
     shapes: tuple[Shape, ...]
     stroke_only: tuple[str, ...] = ()  # path data of places to stroke only
+    over: str = ""  # painted parts drawn over the skin (toenails, toes seen from the front)
 
 
 Toes = Mapping[str, tuple[float, float, float, float, float]]
@@ -201,6 +202,7 @@ _TOP = View(
         Shape("outer-ankle", "area", _ellipse(132, 330, 11, 13), clipped=False),
         *_toe_shapes(_TOP_TOES),
     ),
+    over=f'<g fill="#fbeee4" stroke="{DETAIL}" stroke-width="1">{_nails(_TOP_TOES)}</g>',
 )
 
 # --------------------------------------------------------------------------- the leg
@@ -237,6 +239,14 @@ _LEG_FRONT = View(
         Shape("foot-top", "area", _ellipse(84, 412, 36, 20)),
     ),
     (_UPPER_INNER_THIGH,),
+    # the toes point at us, the big toe on the inner side
+    over=f'<g fill="{SKIN}" stroke="{OUTLINE}" stroke-width="1.5">'
+    + _ellipse(59, 428, 4.5, 5)
+    + _ellipse(69, 430, 5, 5.5)
+    + _ellipse(80, 431, 5.5, 6)
+    + _ellipse(92, 431, 6, 6)
+    + _ellipse(106, 429, 8, 7)
+    + "</g>",
 )
 
 # From the back the same leg is seen mirrored: its inner side is on the left.
@@ -246,7 +256,10 @@ _LEG_BACK = View(
     440,
     _BACK_OUTLINE,
     "",
-    '<path d="M78 120 C84 90 96 90 102 120"/><path d="M98 250 C96 280 98 310 100 334"/>',
+    # the crease behind the knee, the two heads of the calf muscle, the tendon to the heel
+    '<path d="M80 214 C92 219 108 219 120 214"/>'
+    '<path d="M97 236 C84 256 82 300 95 334"/><path d="M101 236 C114 256 116 300 103 334"/>'
+    '<path d="M96 344 L97 394"/><path d="M102 344 L101 394"/>',
     (
         Shape("thigh-back", "area", _ellipse(100, 104, 30, 76)),
         Shape("thigh-outer", "band", _path(_mirror_path(_LEG_OUTER_THIGH, _LEG_WIDTH))),
@@ -256,7 +269,11 @@ _LEG_BACK = View(
         Shape("achilles", "area", '<rect x="88" y="340" width="18" height="52" rx="8"/>'),
         Shape("heel", "area", _ellipse(96, 416, 28, 20)),
     ),
-    (_mirror_path(_UPPER_INNER_THIGH, _LEG_WIDTH), _mirror_path(_LEG_INNER_THIGH, _LEG_WIDTH)),
+    (
+        "M77 208 C77 194 121 194 121 208 C121 222 77 222 77 208 Z",  # the hollow behind the knee
+        _mirror_path(_UPPER_INNER_THIGH, _LEG_WIDTH),
+        _mirror_path(_LEG_INNER_THIGH, _LEG_WIDTH),
+    ),
 )
 
 VIEWS: dict[str, View] = {
@@ -266,11 +283,6 @@ VIEWS: dict[str, View] = {
     LEG_FRONT: _LEG_FRONT,
     LEG_BACK: _LEG_BACK,
 }
-
-
-def _knee_hollow_path() -> str:
-    """The hollow behind the knee, marked as a place to stroke only."""
-    return "M77 208 C77 194 121 194 121 208 C121 222 77 222 77 208 Z"
 
 
 def choose_pictures(slugs: Iterable[str]) -> tuple[str, ...]:
@@ -320,10 +332,7 @@ def render_picture(
         f'<path d="{view.silhouette}" fill="{SKIN}" stroke="{OUTLINE}" stroke-width="2.5" '
         'stroke-linejoin="round"/>'
     )
-    if name == TOP:
-        parts.append(
-            f'<g fill="#fbeee4" stroke="{DETAIL}" stroke-width="1">{_nails(_TOP_TOES)}</g>'
-        )
+    parts.append(view.over)
     parts.append(
         f'<g fill="none" stroke="{DETAIL}" stroke-width="1.5" stroke-linecap="round">'
         f"{view.details}</g>"
@@ -348,10 +357,7 @@ def render_picture(
             f'<g class="{state} {shape.kind}" data-zone="{shape.zone}"{clipping} {paint}>'
             f"{shape.markup}</g>"
         )
-    stroke_only = list(view.stroke_only)
-    if name == LEG_BACK:
-        stroke_only.insert(0, _knee_hollow_path())
-    for data in stroke_only:
+    for data in view.stroke_only:
         closed = data.rstrip().endswith("Z")
         paint = f'fill="url(#{hatch})"' if closed else 'fill="none"'
         parts.append(
@@ -364,7 +370,7 @@ def render_picture(
 
 def has_stroke_only(name: str) -> bool:
     """Whether a view marks places to stroke only (the guide then explains the hatching)."""
-    return bool(VIEWS[name].stroke_only) or name == LEG_BACK
+    return bool(VIEWS[name].stroke_only)
 
 
 assert all(shape.zone in ZONES for view in VIEWS.values() for shape in view.shapes)
