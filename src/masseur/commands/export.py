@@ -17,7 +17,7 @@ from masseur.timeline import with_chime_durations
 if TYPE_CHECKING:
     from masseur.export import ProgressCallback
 
-HELP = """Export the session of ROUTINE (a name or a file) as text, subtitles or audio.
+HELP = """Export the session of ROUTINE (a name or a file) as text, subtitles, audio or a guide.
 
 The export renders the same timeline that `run` plays, shaped by the same options
 (--rate, --minutes, --countdown, --halfway, --no-chimes). The format comes from --format,
