@@ -49,6 +49,7 @@ def test_the_live_screen_says_where_the_current_step_works(masseur_home: Path) -
     child.send("n")
     child.expect(r"4/8 Knead the heel \(left\)")
     child.expect("Where: heel")
+    child.expect("▀")  # the small map of the sole beside the text, on this large terminal
     child.expect("Where: arch")  # the cue at 4 s moves the hands to the arch
     child.send("q")
     child.expect(pexpect.EOF)
@@ -68,3 +69,24 @@ def test_plain_lines_say_where_too(masseur_home: Path) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_the_terminal_map_lights_the_zone_where_it_is_drawn() -> None:
+    from masseur.guide.pictures import HIGHLIGHT
+    from masseur.guide.terminal import map_lines
+
+    def lit_rows(zones: list[str], **options: bool) -> list[int]:
+        lines = map_lines("sole", zones, **options)
+        return [row for row, line in enumerate(lines) if any(HIGHLIGHT in s for _, s in line)]
+
+    def lit_columns(zones: list[str], **options: bool) -> set[int]:
+        lines = map_lines("sole", zones, **options)
+        return {col for line in lines for col, (_, s) in enumerate(line) if HIGHLIGHT in s}
+
+    rows = len(map_lines("sole", []))
+    assert lit_rows([]) == []
+    assert min(lit_rows(["heel"])) > rows * 2 // 3  # the heel is at the bottom of the sole
+    assert max(lit_rows(["big-toe"])) < rows // 4  # the toes at the top
+    # the big toe is on the right of a right sole, and on the left of a left one
+    right, left = lit_columns(["big-toe"]), lit_columns(["big-toe"], mirrored=True)
+    assert min(right) > 16 // 2 > max(left)

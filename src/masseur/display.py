@@ -9,6 +9,7 @@ from masseur.runner import Status
 from masseur.timeline import Event, EventKind, Segment
 
 KEYS_HELP = "space pause/resume · n/→ next · b/← back · r repeat · q quit"
+MAP_COLUMNS = 16  # width of the map of the current zones on a large terminal
 
 
 def _segment_label(segment: Segment, count: int) -> str:
@@ -155,4 +156,33 @@ class LiveDisplay:
         if status.paused:
             rows.append(Text("PAUSED: press space to go on", style="bold yellow"))
         rows.append(Text(KEYS_HELP, style="dim"))
-        return Panel(Group(*rows), title=timeline.title, border_style="cyan")
+        body: Any = Group(*rows)
+        picture = self._map(segment)
+        if picture is not None:
+            body = Table.grid(padding=(0, 2))
+            body.add_column(ratio=1)
+            body.add_column(width=MAP_COLUMNS)
+            body.add_row(Group(*rows), picture)
+        return Panel(body, title=timeline.title, border_style="cyan")
+
+    def _map(self, segment: Segment | None) -> Any:
+        """A small map of where the hands are, beside the text, on a large colour terminal."""
+        from rich.text import Text
+
+        zones = self._cue_zones or (segment.zones if segment is not None else ())
+        size = self.console.size
+        if not zones or self.console.color_system is None or size.width < 90 or size.height < 30:
+            return None
+        from masseur.guide.pictures import choose_pictures
+        from masseur.guide.terminal import map_lines
+
+        views = choose_pictures(zones)
+        if not views:
+            return None
+        mirrored = segment is not None and segment.side == "left"
+        picture = Text()
+        for line in map_lines(views[0], zones, columns=MAP_COLUMNS, mirrored=mirrored):
+            for character, style in line:
+                picture.append(character, style=style or None)
+            picture.append("\n")
+        return picture
