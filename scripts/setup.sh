@@ -12,10 +12,14 @@ with_tests=false
 python=${PYTHON:-python3}
 venv=${VENV:-.venv}
 
-# espeak-ng speaks; alsa + gcc build and run simpleaudio.
-packages=(espeak-ng libespeak-ng1 alsa-utils libasound2-dev gcc)
+# espeak-ng speaks; alsa + gcc build and run simpleaudio; Pango and a font let WeasyPrint
+# write the PDF guide.
+packages=(espeak-ng libespeak-ng1 alsa-utils libasound2-dev gcc libpango-1.0-0 libpangoft2-1.0-0
+    fonts-dejavu-core)
 # sox measures audio, pulseaudio captures real-time playback, tmux drives the live screen.
-$with_tests && packages+=(sox pulseaudio pulseaudio-utils libasound2-plugins tmux)
+# chromium + chromium-driver open the HTML guide in a real browser; poppler-utils renders the PDF.
+$with_tests && packages+=(sox pulseaudio pulseaudio-utils libasound2-plugins tmux
+    chromium chromium-driver poppler-utils)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -40,6 +44,6 @@ fi
 if $with_tests; then
     "$venv/bin/python" -m pip install -q -e ".[test]"
 else
-    "$venv/bin/python" -m pip install -q .
+    "$venv/bin/python" -m pip install -q ".[pdf]"
 fi
 echo "masseur is ready: $venv/bin/masseur"

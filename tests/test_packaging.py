@@ -70,3 +70,8 @@ def test_installed_wheel_lists_routines_from_another_folder(wheel: Path, tmp_pat
     )
     assert shown.returncode == 0, shown.stderr
     assert "Classic foot massage" in shown.stdout
+
+
+def test_wheel_carries_the_guides_stylesheet_and_player(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"masseur/guide/guide.css", "masseur/guide/player.js"} <= names

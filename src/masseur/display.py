@@ -9,6 +9,7 @@ from masseur.runner import Status
 from masseur.timeline import Event, EventKind, Part, Segment
 
 KEYS_HELP = "space pause/resume · n/→ next · b/← back · r repeat · q quit"
+MAP_COLUMNS = 16  # width of the map of the current zones on a large terminal
 
 
 def _segment_label(segment: Segment, count: int) -> str:
@@ -18,6 +19,14 @@ def _segment_label(segment: Segment, count: int) -> str:
     if segment.repetitions > 1:
         parts.append(f"[{segment.repetition}/{segment.repetitions}]")
     return " ".join(parts)
+
+
+def _where(zones: tuple[str, ...], language: str) -> str:
+    """Where the hands work, in words: "Where: heel, arch"."""
+    from masseur.phrases import guide_words
+    from masseur.zones import describe
+
+    return f"{guide_words(language).where}: {describe(zones, language)}"
 
 
 class PlainDisplay:
@@ -48,11 +57,15 @@ class PlainDisplay:
                 f"{format_duration(segment.duration_ms)}"
             )
             self._print(f"    {event.text}")
+            if segment.zones:
+                self._print(f"    {_where(segment.zones, status.timeline.language)}")
         elif event.kind is EventKind.INTRO:
             self._print(f"[{stamp}] {status.timeline.title}")
             self._print(f"    {event.text}")
         elif event.kind.spoken:
             self._print(f"[{stamp}]   {event.text}")
+            if event.zones:
+                self._print(f"    {_where(event.zones, status.timeline.language)}")
         elif event.kind is EventKind.END:
             self._print(f"[{stamp}] end")
 
@@ -68,6 +81,7 @@ class LiveDisplay:
         self.console = console
         self._live = Live(console=console, auto_refresh=False, transient=False)
         self._last_text = ""
+        self._cue_zones: tuple[str, ...] = ()  # where the last cue moved the hands, this step
 
     def __enter__(self) -> LiveDisplay:
         self._live.start()
@@ -79,6 +93,9 @@ class LiveDisplay:
     def event(self, event: Event, status: Status) -> None:
         if event.kind is EventKind.STEP or event.kind is EventKind.INTRO:
             self._last_text = event.text
+            self._cue_zones = ()
+        elif event.kind is EventKind.CUE and event.zones:
+            self._cue_zones = event.zones
         self.update(status)
 
     def update(self, status: Status) -> None:
@@ -100,6 +117,9 @@ class LiveDisplay:
                 rows.append(Text(segment.phase_title, style="dim"))
             rows.append(Text(_segment_label(segment, len(timeline.segments)), style="bold cyan"))
             rows.append(Text(segment.say))
+            zones = self._cue_zones or segment.zones
+            if zones:
+                rows.append(Text(_where(zones, timeline.language), style="magenta"))
             left = max(0, segment.end_ms - position)
             bar = Table.grid(expand=True, padding=(0, 1))
             bar.add_column(ratio=1)
@@ -136,5 +156,34 @@ class LiveDisplay:
         if status.paused:
             rows.append(Text("PAUSED: press space to go on", style="bold yellow"))
         rows.append(Text(KEYS_HELP, style="dim"))
+        body: Any = Group(*rows)
+        picture = self._map(segment)
+        if picture is not None:
+            body = Table.grid(padding=(0, 2))
+            body.add_column(ratio=1)
+            body.add_column(width=MAP_COLUMNS)
+            body.add_row(Group(*rows), picture)
         # A title is routine text: shown as Text, never read as markup.
-        return Panel(Group(*rows), title=Text(timeline.title), border_style="cyan")
+        return Panel(body, title=Text(timeline.title), border_style="cyan")
+
+    def _map(self, segment: Segment | None) -> Any:
+        """A small map of where the hands are, beside the text, on a large colour terminal."""
+        from rich.text import Text
+
+        zones = self._cue_zones or (segment.zones if segment is not None else ())
+        size = self.console.size
+        if not zones or self.console.color_system is None or size.width < 90 or size.height < 30:
+            return None
+        from masseur.guide.pictures import choose_pictures
+        from masseur.guide.terminal import map_lines
+
+        views = choose_pictures(zones)
+        if not views:
+            return None
+        mirrored = segment is not None and segment.side == "left"
+        picture = Text()
+        for line in map_lines(views[0], zones, columns=MAP_COLUMNS, mirrored=mirrored):
+            for character, style in line:
+                picture.append(character, style=style or None)
+            picture.append("\n")
+        return picture

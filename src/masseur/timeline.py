@@ -72,6 +72,7 @@ class Event:
     sound: str | None = None  # chime name for CHIME events
     estimated_ms: int = 0  # planned length of the speech or chime
     part: Part = Part.STEPS
+    zones: tuple[str, ...] = ()  # for a cue that moves the hands: where to
 
     @property
     def end_ms(self) -> int:
@@ -94,6 +95,7 @@ class Segment:
     repetitions: int
     start_ms: int
     end_ms: int
+    zones: tuple[str, ...] = ()  # where the step works, as the routine names it
 
     @property
     def duration_ms(self) -> int:
@@ -370,6 +372,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                 run.step.repeat,
                 start,
                 end,
+                zones=tuple(run.step.zones or ()),
             )
         )
         if options.chimes and run.step.chime != "none":
@@ -394,6 +397,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                     index,
                     cue.say,
                     estimated_ms=estimate(cue.say, rate, language),
+                    zones=tuple(cue.zones or ()),
                 )
             )
         if options.countdown and duration >= COUNTDOWN_MIN_SEGMENT_MS:

@@ -21,6 +21,7 @@ def command(routine: str) -> None:
     from masseur.library import load
     from masseur.textsafety import plain
     from masseur.timeline import build_timeline
+    from masseur.zones import describe
 
     entry, loaded = load(routine)
     timeline = build_timeline(loaded)
@@ -41,11 +42,12 @@ def command(routine: str) -> None:
     table.add_column("step")
     table.add_column("time", justify="right")
     table.add_column("runs")
+    table.add_column("where")
     number = 0
     for phase in loaded.all_phases:
         if loaded.phases is not None:
             sides = " → ".join(phase.sides) if phase.sides else ""
-            table.add_row("", plain(phase.heading, "bold"), "", sides)
+            table.add_row("", plain(phase.heading, "bold"), "", sides, "")
         for step in phase.steps:
             number += 1
             runs = []
@@ -58,6 +60,7 @@ def command(routine: str) -> None:
                 plain(step.heading),
                 format_duration(phase.step_ms(step)),
                 ", ".join(runs),
+                describe(step.zones or [], loaded.language),
             )
     console.print(table)
     console.print(
