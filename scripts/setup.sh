@@ -12,11 +12,15 @@ with_tests=false
 python=${PYTHON:-python3}
 venv=${VENV:-.venv}
 
-# espeak-ng speaks; alsa + gcc build and run simpleaudio.
-packages=(espeak-ng libespeak-ng1 alsa-utils libasound2-dev gcc)
+# espeak-ng speaks; alsa + gcc build and run simpleaudio; Pango and a font let WeasyPrint
+# write the PDF guide.
+packages=(espeak-ng libespeak-ng1 alsa-utils libasound2-dev gcc libpango-1.0-0 libpangoft2-1.0-0
+    fonts-dejavu-core)
 # sox measures audio, pulseaudio captures real-time playback, tmux drives the live screen.
+# chromium + chromium-driver open the HTML guide in a real browser; poppler-utils renders the PDF;
 # pipx checks the recommended user install.
-$with_tests && packages+=(sox pulseaudio pulseaudio-utils libasound2-plugins tmux pipx)
+$with_tests && packages+=(sox pulseaudio pulseaudio-utils libasound2-plugins tmux
+    chromium chromium-driver poppler-utils pipx)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -41,7 +45,7 @@ fi
 if $with_tests; then
     "$venv/bin/python" -m pip install -q -e ".[test]"
 else
-    "$venv/bin/python" -m pip install -q .
+    "$venv/bin/python" -m pip install -q ".[pdf]"
 fi
 echo "masseur is ready: $venv/bin/masseur"
 # Later commands in the README say plain `masseur`: give the one line that makes that work.

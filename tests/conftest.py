@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from masseur.timeline import Timeline
+
     from audio_capture import FileCapture, PulseCapture
 
 TESTS = Path(__file__).resolve().parent
@@ -37,14 +39,14 @@ def masseur_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def require_tools(*tools: str) -> None:
+def require_tools(*tools: str, debian: str = "pulseaudio pulseaudio-utils alsa-utils") -> None:
     """Skip the test when a command-line tool is missing, but fail on CI, which installs them."""
     import shutil
 
     missing = [tool for tool in tools if shutil.which(tool) is None]
     if not missing:
         return
-    reason = f"needs {', '.join(missing)} (Debian: pulseaudio pulseaudio-utils alsa-utils)"
+    reason = f"needs {', '.join(missing)} (Debian: {debian})"
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason}; CI must install them")
     pytest.skip(reason)
@@ -73,3 +75,13 @@ def pulse_recorder() -> Iterator[PulseCapture]:
         yield capture
     finally:
         capture.stop()
+
+
+def audio_timeline(path: Path) -> Timeline:
+    """The timeline an audio export of a routine file renders: it speaks the warnings itself."""
+    from masseur.export import chime_lengths
+    from masseur.routine import load_routine
+    from masseur.timeline import TimelineOptions, build_timeline, with_chime_durations
+
+    timeline = build_timeline(load_routine(path), TimelineOptions(speak_warnings=True))
+    return with_chime_durations(timeline, chime_lengths(timeline))

@@ -130,3 +130,8 @@ def test_setup_prints_the_line_that_puts_masseur_on_path(tmp_path: Path) -> None
         timeout=60,
     )
     assert shell.returncode == 0, shell.stderr
+
+
+def test_wheel_carries_the_guides_stylesheet_and_player(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"masseur/guide/guide.css", "masseur/guide/player.js"} <= names

@@ -15,6 +15,7 @@ from masseur.timeline import Event, EventKind, Part, Segment, Timeline
 from masseur.words import words_for
 
 SAID_LINES = 4  # sentences of a step kept on the live screen under its instruction
+MAP_COLUMNS = 16  # width of the map of the current zones on a large terminal
 
 
 def segment_label(timeline: Timeline, segment: Segment) -> str:
@@ -50,6 +51,14 @@ def next_line(timeline: Timeline, status: Status) -> str:
     return ""
 
 
+def _where(zones: tuple[str, ...], language: str) -> str:
+    """Where the hands work, in words: "Where: heel, arch"."""
+    from masseur.phrases import guide_words
+    from masseur.zones import describe
+
+    return f"{guide_words(language).where}: {describe(zones, language)}"
+
+
 class PlainDisplay:
     """One line per event, for pipes, logs, screen readers and ``--plain``."""
 
@@ -82,11 +91,15 @@ class PlainDisplay:
                 f"{format_duration(segment.duration_ms)}"
             )
             self._print(event.text, "    ")
+            if segment.zones:
+                self._print(_where(segment.zones, timeline.language), "    ")
         elif event.kind is EventKind.INTRO:
             self._print(f"[{stamp}] {timeline.title}")
             self._print(event.text, "    ")
         elif event.kind.spoken:
             self._print(f"[{stamp}]   {event.text}", hanging="    ")
+            if event.zones:
+                self._print(_where(event.zones, timeline.language), "    ")
         elif event.kind is EventKind.END:
             self._print(f"[{stamp}] {words_for(timeline.language)('end')}")
 
@@ -107,6 +120,7 @@ class LiveDisplay:
         self._live = Live(console=console, auto_refresh=False, transient=False)
         self._place: tuple[Part, int | None] | None = None  # where self._said was said
         self._said: list[str] = []  # what was said in this segment, the instruction first
+        self._cue_zones: tuple[str, ...] = ()  # where the last cue moved the hands, this step
 
     def start(self) -> None:
         self._live.start()
@@ -126,7 +140,10 @@ class LiveDisplay:
             if (event.part, event.segment) != self._place:
                 self._place = (event.part, event.segment)
                 self._said = []
+                self._cue_zones = ()
             self._said.append(event.text)
+            if event.kind is EventKind.CUE and event.zones:
+                self._cue_zones = event.zones
         self.update(status)
 
     def update(self, status: Status) -> None:
@@ -157,14 +174,17 @@ class LiveDisplay:
         words = words_for(timeline.language)
         position = min(max(0, status.position_ms), timeline.total_ms)
         segment = status.current
-        if (status.part, status.segment) != self._place:
-            self._place, self._said = (status.part, status.segment), []  # skipped or went back
+        if (status.part, status.segment) != self._place:  # skipped or went back
+            self._place, self._said, self._cue_zones = (status.part, status.segment), [], ()
         rows: list[Any] = []
         if segment is not None:
             if segment.phase_title != timeline.title:
                 rows.append(Text(segment.phase_title, style="dim"))
             rows.append(Text(segment_label(timeline, segment), style="bold cyan"))
             rows += self._said_rows(status.speaking) or [Text(segment.say)]
+            zones = self._cue_zones or segment.zones
+            if zones:
+                rows.append(Text(_where(zones, timeline.language), style="magenta"))
             left = max(0, segment.end_ms - position)
             bar = Table.grid(expand=True, padding=(0, 1))
             bar.add_column(ratio=1)
@@ -194,5 +214,34 @@ class LiveDisplay:
         if status.paused:
             rows.append(Text(words("paused"), style="bold yellow"))
         rows.append(Text(words("keys"), style="dim"))
+        body: Any = Group(*rows)
+        picture = self._map(segment)
+        if picture is not None:
+            body = Table.grid(padding=(0, 2))
+            body.add_column(ratio=1)
+            body.add_column(width=MAP_COLUMNS)
+            body.add_row(Group(*rows), picture)
         # A title is routine text: shown as Text, never read as markup.
-        return Panel(Group(*rows), title=Text(timeline.title), border_style="cyan")
+        return Panel(body, title=Text(timeline.title), border_style="cyan")
+
+    def _map(self, segment: Segment | None) -> Any:
+        """A small map of where the hands are, beside the text, on a large colour terminal."""
+        from rich.text import Text
+
+        zones = self._cue_zones or (segment.zones if segment is not None else ())
+        size = self.console.size
+        if not zones or self.console.color_system is None or size.width < 90 or size.height < 30:
+            return None
+        from masseur.guide.pictures import choose_pictures
+        from masseur.guide.terminal import map_lines
+
+        views = choose_pictures(zones)
+        if not views:
+            return None
+        mirrored = segment is not None and segment.side == "left"
+        picture = Text()
+        for line in map_lines(views[0], zones, columns=MAP_COLUMNS, mirrored=mirrored):
+            for character, style in line:
+                picture.append(character, style=style or None)
+            picture.append("\n")
+        return picture

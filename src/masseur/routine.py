@@ -30,6 +30,7 @@ from masseur.errors import BadInput
 from masseur.files import read_regular_file
 from masseur.speech.base import MAX_RATE, MIN_RATE
 from masseur.yaml_reader import LoadProblem, Location, Mark, PositionIndex, parse_yaml
+from masseur.zones import ZONE_SLUGS, check_zone
 
 MAX_FILE_BYTES = 512 * 1024
 
@@ -59,6 +60,11 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
 Side = Literal["left", "right"]
 ChimeName = Literal["step", "phase", "side", "end", "soft", "none"]
+ZoneName = Annotated[str, BeforeValidator(check_zone), WithJsonSchema({"enum": list(ZONE_SLUGS)})]
+Zones = Annotated[
+    list[ZoneName],
+    Field(min_length=1, description="Where on the foot or leg (see the zones in README.md)."),
+]
 
 
 class _Model(BaseModel):
@@ -70,6 +76,7 @@ class Cue(_Model):
 
     at: DurationMs = Field(description="When, from the start of the step.")
     say: Text = Field(description="What is spoken.")
+    zones: Zones | None = None
 
 
 class Step(_Model):
@@ -86,6 +93,10 @@ class Step(_Model):
     cues: list[Cue] = Field(default_factory=list, description="Spoken reminders in the step.")
     chime: ChimeName | None = Field(
         None, description="Sound that marks the start (default: phase or step chime)."
+    )
+    zones: Zones | None = None
+    general: bool = Field(
+        False, description="Works no one place (warming the hands, breathing): needs no zones."
     )
 
     @property
@@ -290,6 +301,8 @@ def _semantic_problems(routine: Routine) -> Iterator[tuple[Location, str]]:
                 if step.name in step_names:
                     yield (*where, "name"), f"duplicate step name '{step.name}'"
                 step_names.setdefault(step.name, where)
+            if step.general and step.zones:
+                yield (*where, "general"), "a general step names no zones; drop one of the two"
             if step.sides is not None and len(set(step.sides)) != len(step.sides):
                 yield (*where, "sides"), "each side may appear only once in 'sides'"
             elif phase.sides is not None and step.sides is not None:

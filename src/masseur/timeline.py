@@ -73,6 +73,7 @@ class Event:
     sound: str | None = None  # chime name for CHIME events
     estimated_ms: int = 0  # planned length of the speech or chime
     part: Part = Part.STEPS
+    zones: tuple[str, ...] = ()  # for a cue that moves the hands: where to
 
     @property
     def end_ms(self) -> int:
@@ -95,6 +96,7 @@ class Segment:
     repetitions: int
     start_ms: int
     end_ms: int
+    zones: tuple[str, ...] = ()  # where the step works, as the routine names it
 
     @property
     def duration_ms(self) -> int:
@@ -391,6 +393,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                 run.step.repeat,
                 start,
                 end,
+                zones=tuple(run.step.zones or ()),
             )
         )
         if options.chimes and run.step.chime != "none":
@@ -415,6 +418,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
                     index,
                     cue.say,
                     estimated_ms=options.step_speech_ms(cue.say, language),
+                    zones=tuple(cue.zones or ()),
                 )
             )
         if options.countdown and duration >= COUNTDOWN_MIN_SEGMENT_MS:

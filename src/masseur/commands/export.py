@@ -19,7 +19,7 @@ from masseur.export import formats
 if TYPE_CHECKING:
     from masseur.export.job import ProgressCallback
 
-HELP = f"""Export the session of ROUTINE (a name or a file) as text, subtitles or audio.
+HELP = f"""Export the session of ROUTINE (a name or a file) as text, subtitles, audio or a guide.
 
 The export renders the same timeline that `run` plays, shaped by the same options
 (--rate, --minutes, --countdown, --halfway, --no-chimes). The format comes from --format,
@@ -75,7 +75,8 @@ class _ExportCommand(click.Command):
         "\b\nExamples:\n"
         "  masseur export foot-classic -o guide.md\n"
         "  masseur export toes --minutes 8 --rate 160 -o toes.mp3\n"
-        "  masseur export toes --format json -o -"
+        "  masseur export toes --format json -o -\n"
+        "  masseur export reflex-points --audio -o guide.html"
     ),
 )
 @click.argument("routine", shell_complete=complete_routine)
@@ -86,6 +87,9 @@ class _ExportCommand(click.Command):
     metavar="FORMAT",
     help=f"{formats.format_list()} (default: from FILE's extension).",
 )
+@click.option(
+    "--audio", "with_audio", is_flag=True, help="html: embed the session's audio and a player."
+)
 @click.option("-o", "--output", metavar="FILE", help="Where to write; '-' for standard output.")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @timeline_options
@@ -94,6 +98,7 @@ def command(
     format_name: str | None,
     output: str | None,
     force: bool,
+    with_audio: bool,
     minutes: float | None,
     **given: object,
 ) -> None:
@@ -105,18 +110,21 @@ def command(
     destination = export.Destination(
         None if to_stdout else Path(output or ""), stream=sys.stdout, force=force
     )
-    export.check(fmt, destination)
+    export.check(fmt, destination, with_audio=with_audio)
 
     _entry, loaded = load(routine)
     settings = config.resolve(given, routine=loaded)
-    needs_speech = formats.BY_NAME[fmt].needs_speech
+    # A sound file is heard with no screen: it says the contraindications itself. A guide
+    # without audio shows them, and its times are those of a session started on screen.
+    heard = export.is_heard(fmt, with_audio=with_audio)
     # A voice that is not installed is reported now, for text formats too.
-    voice, _no_voice = choose_voice(settings, loaded.language, needed=needs_speech)
-    # A sound file is heard with no screen: it says the contraindications itself.
-    timeline = plan(loaded, settings, minutes, voice_id=voice, speak_warnings=needs_speech)
+    choose_voice(settings, loaded.language, needed=heard)
+    # Planned with estimated speech lengths, not those of speech already in the cache: the
+    # same routine and options then give the same file, whatever was synthesized before.
+    timeline = plan(loaded, settings, minutes, speak_warnings=heard)
     with ExitStack() as stack:
         check_interrupt = stack.enter_context(_interrupt_between_steps())
-        progress = stack.enter_context(_progress_bar(check_interrupt)) if needs_speech else None
+        progress = stack.enter_context(_progress_bar(check_interrupt)) if heard else None
         warning = export.write(
             fmt,
             timeline,
@@ -127,6 +135,8 @@ def command(
             voice=settings.voice_settings(loaded.language),
             levels=export.Levels(speech=settings.volume, chimes=settings.chime_volume),
             progress=progress,
+            with_audio=with_audio,
+            check_interrupt=check_interrupt,
         )
     if warning:
         from masseur.terminal import echo

@@ -62,20 +62,28 @@ steps:
     duration: 45s
     # Optional: run the step once per side, with a spoken switch between.
     sides: [left, right]
+    # Optional: where the step works, highlighted in the guide (`masseur export ... -o
+    # guide.html`) and named on screen: heel, arch, ball, toes, foot-top, calf... (see
+    # `masseur schema`). A step that works no one place says `general: true` instead.
+    zones: [foot]
   - name: soles
     title: Knead the soles
     say: Knead the sole with your knuckles in small circles, heel to toes.
     duration: 1m
     sides: [left, right]
     # Optional reminders spoken during the step, `at` a time from its start.
+    zones: [sole]
     cues:
       - at: 30s
         say: Now press a little deeper under the arch.
+        # Optional: where a cue moves the hands to.
+        zones: [arch]
     # Optional sound at the start: step, phase, side, end, soft or none.
     chime: phase
   - name: closing-strokes
     say: Stroke both feet slowly from the toes up to the ankles.
     duration: 20s
+    zones: [foot-top, ankle]
     # Optional: run the step this many times in a row.
     repeat: 2
 """

@@ -27,6 +27,7 @@ def command(routine: str, minutes: float | None, **given: object) -> None:
     from masseur.library import load
     from masseur.textsafety import plain
     from masseur.words import totals_line, words_for
+    from masseur.zones import describe
 
     entry, loaded = load(routine)
     settings = config.resolve(given, routine=loaded)
@@ -57,11 +58,12 @@ def command(routine: str, minutes: float | None, **given: object) -> None:
     table.add_column("step")
     table.add_column("time", justify="right")
     table.add_column("parts")
+    table.add_column("where")
     number = 0
     for phase in loaded.all_phases:
         if loaded.phases is not None:
             sides = " → ".join(timeline.side_label(side) for side in phase.sides or [])
-            table.add_row("", plain(phase.heading, "bold"), "", sides)
+            table.add_row("", plain(phase.heading, "bold"), "", sides, "")
         for step in phase.steps:
             number += 1
             parts = [s for s in timeline.segments if s.step_index == number - 1]
@@ -76,6 +78,7 @@ def command(routine: str, minutes: float | None, **given: object) -> None:
                 plain(step.heading),
                 format_duration(sum(part.duration_ms for part in parts)),
                 ", ".join(runs),
+                describe(step.zones or [], loaded.language),
             )
     console.print(table)
     steps_ms = sum(segment.duration_ms for segment in timeline.segments)

@@ -21,6 +21,7 @@ class ExportFormat:
     binary: bool = False  # cannot go to standard output
     needs_speech: bool = False  # made from synthesized speech, not from the plan alone
     optional: bool = False  # only where a library supports it (see the module's available())
+    guide: bool = False  # the visual guide (masseur.guide); --audio is for these
 
 
 _COMPRESSED = "the same audio, compressed (see the list of formats below)"
@@ -49,6 +50,18 @@ TABLE: tuple[ExportFormat, ...] = (
         "ogg", "mixdown", _COMPRESSED, ("oga",), binary=True, needs_speech=True, optional=True
     ),
     ExportFormat("mp3", "mixdown", _COMPRESSED, binary=True, needs_speech=True, optional=True),
+    ExportFormat(
+        "html", "guide",
+        "the visual guide: one offline page with pictures of where to work, the\n"
+        "        timeline as a chart and a card per step; --audio adds the session's audio\n"
+        "        with a player that follows it (copy the one file to a phone)",
+        ("htm",), guide=True,
+    ),
+    ExportFormat(
+        "pdf", "guide",
+        "the same guide, printable (needs WeasyPrint: pip install 'masseur[pdf]')",
+        binary=True, guide=True,
+    ),
 )  # fmt: skip
 
 BY_NAME = {entry.name: entry for entry in TABLE}

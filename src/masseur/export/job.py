@@ -24,6 +24,10 @@ ProgressCallback = Callable[[str, int, int], None]
 """``progress(stage, done, total)``; stage is ``"speech"`` (sentences) or ``"audio"`` (frames)."""
 
 
+def not_interrupted() -> None:
+    """The interrupt check of an export that cannot be interrupted: it never raises."""
+
+
 @dataclass(frozen=True)
 class Destination:
     """A file (``target``), or ``stream`` when target is None; ``force`` replaces a file."""
@@ -65,8 +69,10 @@ class Job:
     destination: Destination
     voice: VoiceSettings
     levels: Levels = Levels()
-    synthesizer: Synthesizer | None = None  # given when format.needs_speech
+    synthesizer: Synthesizer | None = None  # given when the export is heard (is_heard)
     progress: ProgressCallback | None = None
+    with_audio: bool = False  # a guide that embeds the session's audio
+    check_interrupt: Callable[[], None] = not_interrupted
 
     def speech(self) -> Synthesizer:
         assert self.synthesizer is not None, f"{self.format.name} needs a synthesizer"

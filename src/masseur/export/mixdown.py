@@ -6,6 +6,7 @@ The file holds the whole session: each sentence and chime starts at the sample
 ``round(at_ms * rate / 1000)`` of its event, overlapping sounds are summed (clipped to
 16 bits) and the file is exactly ``round(total_ms * rate / 1000)`` samples long. It is
 mixed and written one block at a time, so memory use does not grow with the session.
+mp3 and ogg files then get a chapter mark per step (masseur.chapters).
 
 The live runner may hold a cue back until the sentence before it has ended. An export
 does not: each sentence stays at its planned time even when the real speech runs
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from masseur.chapters import add_chapters
 from masseur.errors import BadInput
 from masseur.export.clips import (
     Overlap,
@@ -229,6 +231,7 @@ def write(job: Job) -> str | None:
             clips=clips,
             progress=job.progress,
         )
+        add_chapters(path, job.format.name, job.timeline)
 
     write_atomically(target, mix_into, force=job.destination.force)
     return describe_overlaps(find_overlaps(job.timeline, speech_timings(clips)))
