@@ -103,15 +103,24 @@ def measure_speech(samples: npt.NDArray[np.int16], rate: int, text: str) -> Spee
     if len(sentences) < 2:
         return SpeechTiming(heard)
     steps = np.diff(loud)  # a step of n frames is a pause of n - 1 silent frames
-    order = np.argsort(-steps, kind="stable")
+    # Only a pause of 100 ms or more can end a sentence: sort just those (a few dozen
+    # instead of every gap between loud samples), longest first, ties in time order.
+    floor = rate // 10
+    real = np.flatnonzero(steps >= floor)
+    order = real[np.argsort(-steps[real], kind="stable")]
+    shorter = steps[steps < floor]
+    longest_shorter = int(shorter.max()) if shorter.size else 1
 
     def longest_pauses(count: int) -> list[int] | None:
         """The ``count`` longest pauses in time order, if they clearly outlast the rest."""
         if count < 1 or len(order) < count:
             return None
         shortest = int(steps[order[count - 1]])
-        rest = int(steps[order[count]]) if len(order) > count else 1
-        if shortest < rate // 10 or shortest < SENTENCE_PAUSE_RATIO * rest:
+        if len(order) > count:
+            rest = int(steps[order[count]])
+        else:
+            rest = longest_shorter if len(steps) > count else 1
+        if shortest < SENTENCE_PAUSE_RATIO * rest:
             return None
         return sorted(int(index) for index in order[:count])
 
@@ -157,21 +166,26 @@ def synthesize_speech(
     ms) on what the same engine said before, and two engines working at once sometimes gave
     different lengths from run to run; one engine in a fixed order repeats exactly.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     texts = list(dict.fromkeys(event.text for event in timeline.spoken()))
     clips: dict[str, SpeechClip] = {}
-    for done, text in enumerate(texts):
-        if progress is not None:
-            progress("speech", done, len(texts))
-        clips[text] = _make_clip(synthesizer, text, settings)
+    # The engine makes the next sentence while this thread measures the one before; the
+    # requests still reach it one at a time and in order.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="masseur-speech") as ahead:
+        paths = [ahead.submit(synthesizer.synthesize, text, settings) for text in texts]
+        try:
+            for done, (text, path) in enumerate(zip(texts, paths, strict=True)):
+                if progress is not None:
+                    progress("speech", done, len(texts))
+                frames, rate, timing = _measure_file(path.result(), text)
+                clips[text] = SpeechClip(text, path.result(), frames, rate, timing)
+        finally:
+            for waiting in paths:
+                waiting.cancel()
     if progress is not None:
         progress("speech", len(texts), len(texts))
     return clips
-
-
-def _make_clip(synthesizer: Synthesizer, text: str, settings: VoiceSettings) -> SpeechClip:
-    path = synthesizer.synthesize(text, settings)
-    frames, rate, timing = _measure_file(path, text)
-    return SpeechClip(text, path, frames, rate, timing)
 
 
 def speech_timings(clips: Mapping[str, SpeechClip]) -> dict[str, SpeechTiming]:

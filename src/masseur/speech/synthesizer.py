@@ -49,10 +49,10 @@ from masseur.speech.voices import (
     store_voices,
 )
 from masseur.text import quote
-from masseur.wav import wav_frames
+from masseur.wav import wav_frames, write_wav
 
 # Bump when the way files are made changes, so old cache entries are not served.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: PCM from espeak-ng's synchronous mode, collected in memory
 MAX_WORKERS = 2  # one per voice; a session normally uses one
 LEFTOVER_AGE_S = 3600.0  # a .part file this old belongs to no running synthesis
 
@@ -217,14 +217,12 @@ class Pyttsx3Synthesizer:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 if not self._swept:
                     self._sweep_leftovers(target.parent)
-                # The worker writes the file beside the target; it is renamed into place
-                # only once it holds a whole sentence.
-                with atomic.replacing(target) as temporary:
-                    self._synthesize_into(temporary, text, voice_id, rate, deadline)
-                    if wav_frames(temporary) is None:
-                        raise SpeechFailed(
-                            f"the speech engine wrote an empty file for {quote(text)}"
-                        )
+                pcm = self._synthesize_pcm(text, voice_id, rate, deadline)
+                if not pcm:
+                    raise SpeechFailed(f"the speech engine gave no sound for {quote(text)}")
+                # A cache entry is checked when read (wav_frames) and can be made again:
+                # it need not wait for the disk.
+                write_wav(target, pcm, durable=False)
             except OSError as error:
                 raise SpeechFailed(
                     f"cannot write to the speech cache {target.parent}: {error.strerror or error}"
@@ -263,16 +261,13 @@ class Pyttsx3Synthesizer:
         self._workers[voice_id] = worker
         return worker
 
-    def _synthesize_into(
-        self, path: Path, text: str, voice_id: str, rate: int, deadline: float
-    ) -> None:
+    def _synthesize_pcm(self, text: str, voice_id: str, rate: int, deadline: float) -> bytes:
         worker = self._worker_for(voice_id, deadline)
         request = {
             "op": "synth",
             "text": text,
             "voice": voice_id,
             "rate": rate,
-            "path": str(path),
             # The worker gives up on its own a little after we do, so that it cannot linger
             # if this process has died.
             "limit": max(0.5, deadline - time.monotonic()) + 2.0,
@@ -287,10 +282,12 @@ class Pyttsx3Synthesizer:
         except SpeechFailed:
             self._drop_worker(voice_id, worker)
             raise
-        if not reply.get("ok"):
+        pcm = reply.get("pcm")
+        if not reply.get("ok") or not isinstance(pcm, bytes):
             # The engine's state is unknown after an error: start afresh next time.
             self._drop_worker(voice_id, worker)
             raise SpeechFailed(f"could not synthesize {quote(text)}: {reply.get('error')}")
+        return pcm
 
     def _drop_worker(self, voice_id: str, worker: Worker) -> None:
         worker.kill()
