@@ -105,10 +105,22 @@ def command(
     )
     export.check(fmt, destination)
 
-    _entry, loaded = load(routine)
-    settings = config.resolve(given, routine=loaded)
-    timeline = build_timeline(loaded, settings.timeline_options(minutes))
     with ExitStack() as stack:
+        synthesizer = None
+        if formats.BY_NAME[fmt].needs_speech:
+            from masseur.speech import Pyttsx3Synthesizer
+
+            # The engine starts while the routine loads; the first sentence finds it ready.
+            synthesizer = stack.enter_context(Pyttsx3Synthesizer())
+            synthesizer.prepare(_given_voice(given))
+        _entry, loaded = load(routine)
+        settings = config.resolve(given, routine=loaded)
+        timeline = build_timeline(loaded, settings.timeline_options(minutes))
+        voice = settings.voice_settings(loaded.language)
+        if synthesizer is not None:
+            from masseur.speech import check_voice
+
+            check_voice(settings.voice, loaded.language)
         check_interrupt = stack.enter_context(_interrupt_between_steps())
         progress = (
             stack.enter_context(_progress_bar(check_interrupt))
@@ -122,13 +134,19 @@ def command(
             routine=loaded,
             # The synthesizer finds the voice for an id or a language code itself (and says
             # so in one line if there is none), on the worker it then synthesizes with.
-            voice=settings.voice_settings(loaded.language),
+            voice=voice,
             speech_volume=settings.volume,
             chime_volume=settings.chime_volume,
+            synthesizer=synthesizer,
             progress=progress,
         )
     if warning:
         click.echo(f"masseur: {warning}", err=True)
+
+
+def _given_voice(given: dict[str, object]) -> str | None:
+    voice = given.get("voice")
+    return voice if isinstance(voice, str) else None
 
 
 def _choose_format(format_name: str | None, output: str | None) -> str:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from masseur.speech.estimate import estimate_speech_ms
     from masseur.speech.prefetch import Prefetcher
     from masseur.speech.synthesizer import Pyttsx3Synthesizer
-    from masseur.speech.voices import list_voices, resolve_voice
+    from masseur.speech.voices import check_voice, list_voices, resolve_voice
     from masseur.wav import wav_frames, write_wav
 
 _LAZY = {
@@ -45,6 +45,7 @@ _LAZY = {
     "Pyttsx3Synthesizer": "masseur.speech.synthesizer",
     "list_voices": "masseur.speech.voices",
     "resolve_voice": "masseur.speech.voices",
+    "check_voice": "masseur.speech.voices",
     "wav_frames": "masseur.wav",
     "write_wav": "masseur.wav",
 }
@@ -71,6 +72,7 @@ __all__ = [
     "Synthesizer",
     "VoiceInfo",
     "VoiceSettings",
+    "check_voice",
     "engine_identity",
     "estimate_speech_ms",
     "list_voices",

@@ -36,11 +36,17 @@ from typing import IO, Any
 # twice in a row); the synchronous one has not done so, but saying it again costs nothing.
 EMPTY_RETRIES = 2
 SAMPLE_RATE = 22050  # what masseur's cache, mixer and players expect
-# Piper speaks about 220 words per minute at length scale 1; espeak-ng's rate is words per
-# minute, so this makes --rate mean the same pace on both engines.
-PIPER_WPM_AT_SCALE_1 = 220.0
-# espeak-ng pauses about this long after a sentence at 150 wpm, shrinking with the rate.
-SENTENCE_PAUSE_S_AT_150 = 0.45
+# Piper at length scale 1 speaks as fast as espeak-ng at this many words per minute
+# (measured on routine sentences, speech without pauses), so the scale for a rate r is this
+# divided by r, and --rate means the same pace on both engines.
+PIPER_RATE_AT_SCALE_1 = 178.0
+# The pause espeak-ng makes after a sentence, in ms, at r words per minute is about
+# PAUSE_MS_AT_150 * 150 / r + PAUSE_OFFSET_MS (411 ms at 150, 260 at 200: measured).
+PAUSE_MS_AT_150 = 610.0
+PAUSE_OFFSET_MS = -210.0
+LEAD_MS = 20  # silence before the first word, as espeak-ng leaves
+EDGE_MS = 10  # quiet kept at each end of Piper's sentences, so no word is cut hard
+HEARD = 64  # a sample this loud is speech (as masseur's subtitle alignment counts it)
 
 
 def _send(channel: IO[bytes], message: dict[str, Any], payload: bytes = b"") -> None:
@@ -157,7 +163,8 @@ class EspeakEngine:
 
 
 class PiperEngine:
-    """One Piper voice (an ``.onnx`` model beside its ``.onnx.json``), at masseur's pace."""
+    """One Piper voice (an ``.onnx`` model beside its ``.onnx.json``), at espeak-ng's pace:
+    the same words per minute, and the same pauses between sentences."""
 
     def __init__(self, model: str) -> None:
         from piper import PiperVoice, SynthesisConfig
@@ -174,12 +181,23 @@ class PiperEngine:
         return []
 
     def synthesize(self, text: str, voice: str | None, rate: int) -> bytes:
+        import numpy as np
+
+        # Full volume without Piper's per-sentence normalisation: levels like espeak-ng's.
         config = self._config(
-            length_scale=PIPER_WPM_AT_SCALE_1 / rate, normalize_audio=False, volume=1.0
+            length_scale=PIPER_RATE_AT_SCALE_1 / rate, normalize_audio=False, volume=1.0
         )
-        pause = bytes(2 * round(SAMPLE_RATE * SENTENCE_PAUSE_S_AT_150 * 150 / rate))
-        parts = [chunk.audio_int16_bytes + pause for chunk in self.voice.synthesize(text, config)]
-        return b"".join(parts)
+        edge = SAMPLE_RATE * EDGE_MS // 1000
+        pause_ms = max(100.0, PAUSE_MS_AT_150 * 150 / rate + PAUSE_OFFSET_MS)
+        pause = np.zeros(round(SAMPLE_RATE * pause_ms / 1000) - 2 * edge, dtype="<i2")
+        parts = [np.zeros(SAMPLE_RATE * LEAD_MS // 1000 - edge, dtype="<i2")]
+        for chunk in self.voice.synthesize(text, config):
+            samples = np.frombuffer(chunk.audio_int16_bytes, dtype="<i2")
+            loud = np.flatnonzero(np.abs(samples.astype(np.int32)) >= HEARD)
+            if loud.size:
+                start, end = max(0, loud[0] - edge), loud[-1] + 1 + edge
+                parts += [samples[start:end], pause]
+        return b"".join(part.tobytes() for part in parts) if len(parts) > 1 else b""
 
 
 def _describe(error: BaseException) -> str:

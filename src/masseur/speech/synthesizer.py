@@ -41,6 +41,12 @@ from masseur.speech.base import (
 )
 from masseur.speech.engine import engine_identity
 from masseur.speech.estimate import estimate_speech_ms
+from masseur.speech.piper_voices import (
+    PiperVoice,
+    is_piper,
+    piper_fingerprint,
+    resolve_piper_voice,
+)
 from masseur.speech.voices import (
     cached_voices,
     catalog_lock,
@@ -93,7 +99,9 @@ class Pyttsx3Synthesizer:
         self.cache_hits = 0
         self.worker_starts = 0
         self._workers: collections.OrderedDict[str, Worker] = collections.OrderedDict()
-        self._spare: Worker | None = None  # started to list voices, not yet given a voice
+        self._spare: Worker | None = None  # started ahead of need, not yet given a voice
+        self._spare_command: list[str] = []
+        self._piper_voices: dict[str, PiperVoice] = {}
         self._engine_lock = threading.Lock()
         self._closed = False
         self._swept = False
@@ -105,23 +113,46 @@ class Pyttsx3Synthesizer:
         if timeout is None:
             timeout = default_timeout_s(text, settings.rate)
         deadline = time.monotonic() + timeout
-        voices = self._voices(deadline)
-        voice_id = default_voice(voices)
-        if settings.voice and settings.voice.strip():
-            picked = pick_voice(voices, settings.voice)
-            if picked is None:
-                raise NoVoiceForLanguage(settings.voice.strip())
-            voice_id = picked
+        voice_id = self.voice_id(settings.voice, deadline)
         target = self.cache_path(text, VoiceSettings(voice_id, settings.rate))
         if wav_frames(target) is not None:
             self.cache_hits += 1
             return target
         return self._make(text, voice_id, settings.rate, target, deadline)
 
+    def voice_id(self, wanted: str | None, deadline: float | None = None) -> str:
+        """The id of the voice to use for a voice id, a language code or None (the default)."""
+        if is_piper(wanted):
+            assert wanted is not None
+            return self._piper_voice(wanted).id
+        voices = self._voices(deadline or time.monotonic() + WORKER_START_TIMEOUT_S)
+        if not wanted or not wanted.strip():
+            return default_voice(voices)
+        picked = pick_voice(voices, wanted)
+        if picked is None:
+            raise NoVoiceForLanguage(wanted.strip())
+        return picked
+
     def cache_path(self, text: str, settings: VoiceSettings) -> Path:
         """Where the sentence is (or would be) cached; ``settings.voice`` must be a voice id."""
-        key = cache_key(engine_identity().fingerprint, settings.voice or "", settings.rate, text)
+        voice_id = settings.voice or ""
+        if is_piper(voice_id):
+            fingerprint = "piper-" + piper_fingerprint(self._piper_voice(voice_id))
+        else:
+            fingerprint = engine_identity().fingerprint
+        key = cache_key(fingerprint, voice_id, settings.rate, text)
         return self.cache_dir / f"{key}.wav"
+
+    def prepare(self, voice: str | None = None) -> None:
+        """Start the engine for ``voice`` now, without waiting for it, so that it gets ready
+        while the caller loads the routine; the first sentence then finds it running."""
+        command = self._command_for(voice)
+        with self._engine_lock:
+            if self._closed or self._workers or self._spare is not None:
+                return
+            self._spare = Worker(command)
+            self._spare_command = command
+            self.worker_starts += 1
 
     def check(self, timeout: float = WORKER_START_TIMEOUT_S) -> None:
         """Raise SpeechUnavailable now, rather than at the first sentence, if speech cannot work.
@@ -172,8 +203,12 @@ class Pyttsx3Synthesizer:
         # Ask a worker of our own rather than a throwaway one: it then makes the first
         # sentence, which saves a process start (~0.1 s) on a cold start.
         with self._engine(deadline):
+            if self._spare is not None and self._spare_command != self.worker_command:
+                self._spare.close()  # a Piper engine cannot list espeak-ng's voices
+                self._spare = None
             if self._spare is None:
-                self._spare = self._start_worker(deadline)
+                self._spare = self._start_worker(self.worker_command, deadline)
+                self._spare_command = self.worker_command
             try:
                 reply = self._spare.request({"op": "voices"}, deadline)
             except Expired:
@@ -200,9 +235,24 @@ class Pyttsx3Synthesizer:
         finally:
             self._engine_lock.release()
 
-    def _start_worker(self, deadline: float) -> Worker:
+    def _piper_voice(self, wanted: str) -> PiperVoice:
+        # Looking for voices scans folders: once per name and synthesizer is enough.
+        key = wanted.strip().lower()
+        voice = self._piper_voices.get(key)
+        if voice is None:
+            voice = self._piper_voices[key] = resolve_piper_voice(wanted, None)
+        return voice
+
+    def _command_for(self, voice: str | None) -> list[str]:
+        if not is_piper(voice):
+            return self.worker_command
+        assert voice is not None
+        model = self._piper_voice(voice).model
+        return [*default_worker_command(), "piper", str(model)]
+
+    def _start_worker(self, command: list[str], deadline: float) -> Worker:
         try:
-            worker = Worker(self.worker_command, deadline)
+            worker = Worker(command, deadline)
         except Expired:
             raise SpeechTimeout("the speech engine took too long to start") from None
         self.worker_starts += 1
@@ -254,10 +304,11 @@ class Pyttsx3Synthesizer:
         while len(self._workers) >= MAX_WORKERS:
             _, oldest = self._workers.popitem(last=False)
             oldest.close()
-        if self._spare is not None and self._spare.alive():
+        command = self._command_for(voice_id)
+        if self._spare is not None and self._spare.alive() and self._spare_command == command:
             worker, self._spare = self._spare, None
         else:
-            worker = self._start_worker(deadline)
+            worker = self._start_worker(command, deadline)
         self._workers[voice_id] = worker
         return worker
 

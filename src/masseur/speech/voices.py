@@ -25,6 +25,7 @@ from masseur.speech.base import (
     normalize_language,
 )
 from masseur.speech.engine import engine_identity
+from masseur.speech.piper_voices import is_piper, resolve_piper_voice
 
 _catalog: tuple[str, list[VoiceInfo]] | None = None  # (fingerprint, voices)
 catalog_lock = threading.Lock()
@@ -144,6 +145,16 @@ def pick_voice(voices: Sequence[VoiceInfo], wanted: str) -> str | None:
     return None
 
 
+def check_voice(voice: str | None, language: str | None) -> None:
+    """BadInput now, in one line, for a Piper voice that cannot read ``language`` here.
+
+    espeak-ng voices are checked when the synthesizer picks one (a worker lists them).
+    """
+    if is_piper(voice):
+        assert voice is not None
+        resolve_piper_voice(voice, language)
+
+
 def resolve_voice(voice_or_language: str | None, language: str | None) -> str | None:
     """A voice id for an explicit voice (id or language code), else for ``language``.
 
@@ -155,6 +166,8 @@ def resolve_voice(voice_or_language: str | None, language: str | None) -> str | 
     wanted = voice_or_language if voice_or_language and voice_or_language.strip() else language
     if wanted is None or not wanted.strip():
         return None
+    if is_piper(wanted):
+        return resolve_piper_voice(wanted, language).id
     choice = pick_voice(list_voices(), wanted)
     if choice is None:
         raise NoVoiceForLanguage(wanted.strip())
