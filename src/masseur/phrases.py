@@ -19,6 +19,7 @@ class Phrases:
     ending: str
     left: str
     right: str
+    preparing_voice: str  # shown while the session waits for the voice to speak a warning
 
     def seconds_left(self, seconds: int) -> str:
         raise NotImplementedError
@@ -140,6 +141,7 @@ ENGLISH = EnglishPhrases(
     ending="That is the end of the session.",
     left="left foot",
     right="right foot",
+    preparing_voice="Preparing the voice…",
 )
 
 RUSSIAN = RussianPhrases(
@@ -154,6 +156,7 @@ RUSSIAN = RussianPhrases(
     ending="Сеанс окончен.",
     left="левая стопа",
     right="правая стопа",
+    preparing_voice="Готовлю голос…",
 )
 
 _BY_LANGUAGE: dict[str, Phrases] = {"en": ENGLISH, "ru": RUSSIAN}

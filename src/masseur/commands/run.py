@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from masseur.routine import Routine
     from masseur.runner import SessionResult
     from masseur.session import PlayerProbe, SessionOptions, SessionReport
+    from masseur.speech import Pyttsx3Synthesizer
     from masseur.timeline import Timeline, TimelineOptions
 
 
@@ -137,10 +138,15 @@ def command(
     from masseur.timeline import build_timeline
 
     probe = None
+    synthesizer = None
     if not (dry_run or text_only):
         from masseur.session import PlayerProbe
+        from masseur.session_speech import start_engine
 
-        probe = PlayerProbe()  # opens the sound device while the routine loads
+        # Speech first: its engine starts, then the sound device opens, while the routine loads.
+        synthesizer = start_engine(given.get("voice"))
+        click.get_current_context().call_on_close(synthesizer.close)
+        probe = PlayerProbe()
     _entry, loaded = load(routine)
     settings = config.resolve(given, routine=loaded)
     timeline_options = settings.timeline_options(minutes)
@@ -151,25 +157,31 @@ def command(
     if not safety_screen(loaded, yes):
         click.echo("Stopped before the session. Take care.", err=True)
         return
-    voice, no_voice = (None, None) if text_only else _choose_voice(settings, loaded.language)
+    voice, no_voice = (None, None)
+    if synthesizer is not None:
+        voice, no_voice = _choose_voice(settings, loaded.language, synthesizer)
     options = settings.session_options(voice, text_only=text_only, no_voice=no_voice)
-    status = _run(loaded, timeline, timeline_options, options, settings.plain, probe)
+    status = _run(loaded, timeline, timeline_options, options, settings.plain, probe, synthesizer)
     if status != ExitStatus.OK:
         raise click.exceptions.Exit(status)
 
 
-def _choose_voice(settings: Settings, language: str) -> tuple[str | None, str | None]:
+def _choose_voice(
+    settings: Settings, language: str, synthesizer: Pyttsx3Synthesizer
+) -> tuple[str | None, str | None]:
     """The voice id for the session, or why there will be no voice.
 
     No voice for the routine's language is bad input (exit 2): reading Russian with an
     English voice helps nobody. A missing or broken speech engine is not: the session goes
-    on with text and chimes, unless sound is required.
+    on with text and chimes, unless sound is required. The voices are listed by the
+    session's own engine, so a cold start starts one engine, not two.
     """
-    from masseur.speech import NoVoiceForLanguage, resolve_voice
+    from masseur.speech import check_voice
 
     try:
-        return resolve_voice(settings.voice, language), None
-    except NoVoiceForLanguage:
+        check_voice(settings.voice, language)
+        return synthesizer.voice_id(settings.voice or language), None
+    except BadInput:
         raise
     except MasseurError as error:
         if settings.require_audio:
@@ -184,6 +196,7 @@ def _run(
     options: SessionOptions,
     plain: bool,
     probe: PlayerProbe | None,
+    synthesizer: Pyttsx3Synthesizer | None,
 ) -> ExitStatus:
     from masseur.display import LiveDisplay, PlainDisplay
     from masseur.runner import Outcome
@@ -210,6 +223,7 @@ def _run(
             stderr=stderr,
             keyboard=interactive,
             probe=probe,
+            synthesizer=synthesizer,
         )
     finally:
         if live:
