@@ -5,11 +5,13 @@
 Reports, for the routine at its own rate and voice:
 - the wall time of a cold export to wav (a fresh MASSEUR_CACHE_DIR, so every sentence is
   synthesized), of a warm one (every sentence cached; aim: under 1.5x a plain numpy mixdown
-  of the cached sentences, also timed), and of `espeak-ng -w` speaking the
-  same narration (each distinct text once, as the export synthesizes them) into one file in
-  one process: the speech engine's own speed. All include process start-up. The ratio
-  cold export / espeak-ng is the cost of everything the export adds (aim: under 1.3). For
-  comparison, also espeak-ng run once per text, which pays a process start per text.
+  of the cached sentences, also timed), and of `espeak-ng -w` speaking the same narration
+  (each distinct text once, as the export synthesizes them) into one file in one process:
+  the speech engine's own speed. All include process start-up. The ratio cold export /
+  espeak-ng is the cost of everything the export adds (aim: under 1.3). For comparison,
+  also espeak-ng run once per text, which pays a process start per text.
+- the real-time factor (synthesis time / speech time) of espeak-ng and, when Piper and a
+  Piper voice are installed, of Piper, for the same narration.
 - the peak resident memory (max RSS from wait4) of the export process for the routine as
   written and stretched to two hours with --minutes 120, and of a process that only
   imports what the export imports. The block-by-block mixer should keep the first two
@@ -97,6 +99,30 @@ def mixdown_plan(timeline: Timeline, voice_id: str | None, rate: int, cache: Pat
         for event in timeline.spoken()
     ]
     return {"frames": timeline.total_ms * 22050 // 1000, "events": events}
+
+
+def piper_voice_ids() -> list[str]:
+    """The first Piper voice found, if Piper is installed (to time it beside espeak-ng)."""
+    from masseur.speech.piper_voices import find_piper_voices, piper_installed
+
+    voices = find_piper_voices() if piper_installed() else []
+    return [voices[0].id] if voices else []
+
+
+def real_time_factor(voice: str, texts: list[str], rate: int, cache: Path) -> str:
+    """Synthesis time over speech time for the narration, from an empty cache, with the
+    engine already started (a warm-up sentence first)."""
+    with Pyttsx3Synthesizer(cache) as synthesizer:
+        synthesizer.synthesize("Ready.", VoiceSettings(voice, rate))
+        start = time.perf_counter()
+        spoken = sum(
+            wav_seconds(synthesizer.synthesize(text, VoiceSettings(voice, rate))) for text in texts
+        )
+        elapsed = time.perf_counter() - start
+    return (
+        f"real-time factor, {voice}: {elapsed / spoken:.3f} "
+        f"({elapsed:.2f} s for {spoken:.0f} s of speech)"
+    )
 
 
 def main() -> None:
@@ -190,6 +216,8 @@ def main() -> None:
             f"({long_s:.2f} s, {(work / 'long.wav').stat().st_size / 1e6:.0f} MB file)"
         )
         print(f"peak RSS, imports only:         {baseline_mb:4d} MB ({baseline_s:.2f} s)")
+        for engine_voice in ("en", *piper_voice_ids()):
+            print(real_time_factor(engine_voice, texts, rate, work / f"rtf-{len(engine_voice)}"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

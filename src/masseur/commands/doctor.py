@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -103,128 +102,6 @@ def check_simpleaudio() -> Iterable[Check]:
         )
         return
     yield _ok("simpleaudio", f"{name} {version}")
-
-
-# --------------------------------------------------------------------------- espeak-ng and pyttsx3
-
-
-def check_espeak_command() -> Iterable[Check]:
-    binary = shutil.which("espeak-ng")
-    if binary is None:
-        yield _warn(
-            "espeak-ng command",
-            "not found (masseur speaks through the library, but the command comes with "
-            "its voice data)",
-            "sudo apt-get install espeak-ng",
-        )
-        return
-    try:
-        finished = subprocess.run(
-            [binary, "--version"], capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT_S
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        yield _warn("espeak-ng command", f"{binary} does not run: {error}")
-        return
-    version = finished.stdout.strip().split("  ")[0] or "unknown version"
-    yield _ok("espeak-ng command", f"{binary}: {version}")
-
-
-def check_espeak_library() -> Iterable[Check]:
-    from masseur.speech import SpeechUnavailable, engine_identity
-
-    try:
-        identity = engine_identity()
-    except SpeechUnavailable as error:
-        fix = "pip install pyttsx3" if "pyttsx3" in str(error) else "sudo apt-get install espeak-ng"
-        yield _fail("espeak-ng library", one_line(str(error), 200), fix)
-        return
-    yield _ok("espeak-ng library", f"libespeak-ng {identity.espeak_version}")
-
-
-# Runs in a child process so that a pyttsx3 that hangs or kills its process cannot take the
-# doctor down with it. The last line of stdout is the answer (pyttsx3 may print before it).
-_PYTTSX3_PROBE = """
-import json, importlib.metadata
-import pyttsx3
-engine = pyttsx3.init("espeak")
-voices = engine.getProperty("voices")
-print()
-print(json.dumps({"version": importlib.metadata.version("pyttsx3"), "voices": len(voices)}))
-"""
-
-
-def check_pyttsx3() -> Iterable[Check]:
-    try:
-        finished = subprocess.run(
-            [sys.executable, "-c", _PYTTSX3_PROBE],
-            capture_output=True,
-            text=True,
-            timeout=SUBPROCESS_TIMEOUT_S,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired:
-        yield _fail(
-            "pyttsx3",
-            f"pyttsx3.init() did not finish in {SUBPROCESS_TIMEOUT_S:g} s",
-            "sudo apt-get install --reinstall espeak-ng espeak-ng-data",
-        )
-        return
-    lines = finished.stdout.strip().splitlines()
-    try:
-        answer = json.loads(lines[-1]) if finished.returncode == 0 and lines else None
-    except ValueError:
-        answer = None
-    if not isinstance(answer, dict):
-        error_lines = finished.stderr.strip().splitlines()
-        reason = error_lines[-1] if error_lines else f"exit status {finished.returncode}"
-        missing = "No module named 'pyttsx3'" in finished.stderr
-        yield _fail(
-            "pyttsx3",
-            "not installed" if missing else f"import and init failed: {one_line(reason, 200)}",
-            "pip install pyttsx3" if missing else "sudo apt-get install espeak-ng",
-        )
-        return
-    yield _ok("pyttsx3", f"pyttsx3 {answer['version']} starts the espeak driver")
-
-
-def check_voices(configured_voice: str | None) -> Iterable[Check]:
-    from masseur.speech import list_voices, resolve_voice
-
-    try:
-        voices = list_voices()
-    except MasseurError as error:
-        yield _fail(
-            "voices", one_line(str(error), 200), "sudo apt-get install espeak-ng espeak-ng-data"
-        )
-        return
-    if not voices:
-        yield _fail("voices", "espeak-ng has no voices", "sudo apt-get install espeak-ng-data")
-        return
-    default = next((voice.id for voice in voices if voice.is_default), voices[0].id)
-    yield _ok("voices", f"{len(voices)} voices, default {default}")
-    try:
-        russian = resolve_voice("ru", None)
-    except MasseurError:
-        russian = None
-    if russian is None:
-        yield _warn(
-            "russian voice",
-            "none installed: Russian routines would be read by another voice",
-            "sudo apt-get install espeak-ng-data",
-        )
-    else:
-        yield _ok("russian voice", russian)
-    if configured_voice:
-        try:
-            chosen = resolve_voice(configured_voice, None)
-        except MasseurError as error:
-            yield _fail(
-                "voice setting",
-                f"voice = {configured_voice!r}: {one_line(str(error), 200)}",
-                "masseur voices, then masseur config set voice ID",
-            )
-        else:
-            yield _ok("voice setting", f"{configured_voice!r} speaks with {chosen}")
 
 
 # --------------------------------------------------------------------------- sound output
@@ -425,6 +302,14 @@ def run_checks() -> list[Check]:
     config_checks, settings = check_config()
     voice = settings.voice if settings is not None else None
     require_audio = settings is not None and settings.require_audio
+    from masseur.commands.doctor_speech import (
+        check_espeak_command,
+        check_espeak_library,
+        check_piper,
+        check_pyttsx3,
+        check_voices,
+    )
+
     groups: list[Callable[[], Iterable[Check]]] = [
         check_python,
         check_simpleaudio,
@@ -432,6 +317,7 @@ def run_checks() -> list[Check]:
         check_espeak_library,
         check_pyttsx3,
         lambda: check_voices(voice),
+        check_piper,
         lambda: check_audio(require_audio),
         lambda: config_checks,
         check_routines,

@@ -5,28 +5,55 @@ import json
 import click
 
 
-@click.command("voices", epilog="Example: masseur voices --language ru")
+@click.command(
+    "voices",
+    epilog="Examples:\n\n  masseur voices --language ru\n\n  masseur voices --sample",
+)
 @click.option("-l", "--language", default=None, help="Only voices that speak this language.")
 @click.option("--json", "as_json", is_flag=True, help="Print the voices as JSON for scripts.")
 def command(language: str | None, as_json: bool) -> None:
-    """List the installed voices: id, name and languages; the default is marked.
+    """List the installed voices: id, name, languages and engine; the default is marked.
 
-    Give an id or a language code to `masseur run --voice`.
+    espeak-ng voices come with espeak-ng. Piper voices (natural neural voices) are
+    an .onnx model with its .onnx.json, put in the voices folder printed at the
+    bottom or installed as a package, and need `pip install 'masseur[piper]'`.
+    Give an id or a language code to `masseur run --voice` (a Piper voice as
+    piper:NAME); a routine is only read by a voice that speaks its language.
     """
     from masseur.speech import list_voices
+    from masseur.speech.piper_voices import find_piper_voices, piper_installed, voices_dir
 
-    voices = list_voices()
+    rows = [
+        {
+            "id": voice.id,
+            "name": voice.name,
+            "languages": list(voice.languages),
+            "default": voice.is_default,
+            "engine": "espeak-ng",
+        }
+        for voice in list_voices()
+    ]
+    rows += [
+        {
+            "id": voice.id,
+            "name": voice.short_name,
+            "languages": [voice.language],
+            "default": False,
+            "engine": "piper",
+        }
+        for voice in find_piper_voices()
+    ]
     if language:
         wanted = language.lower().replace("_", "-")
-        voices = [
-            voice
-            for voice in voices
+        rows = [
+            row
+            for row in rows
             if any(
-                code.lower() == wanted or code.lower().startswith(wanted + "-")
-                for code in voice.languages
+                str(code).lower() == wanted or str(code).lower().startswith(wanted + "-")
+                for code in row["languages"]  # type: ignore[attr-defined]
             )
         ]
-        if not voices:
+        if not rows:
             from masseur.errors import BadInput
 
             raise BadInput(
@@ -34,22 +61,24 @@ def command(language: str | None, as_json: bool) -> None:
                 "to see them all, or install more espeak-ng voices"
             )
     if as_json:
-        rows = [
-            {"id": v.id, "name": v.name, "languages": list(v.languages), "default": v.is_default}
-            for v in voices
-        ]
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     from rich.console import Console
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("", "id", "name", "languages"):
-        table.add_column(column)
-    for voice in voices:
+    for column in ("", "id", "name", "languages", "engine"):
+        table.add_column(column, no_wrap=column == "id")  # an id is copied whole
+    for row in rows:
         table.add_row(
-            "*" if voice.is_default else "", voice.id, voice.name, ", ".join(voice.languages)
+            "*" if row["default"] else "",
+            str(row["id"]),
+            str(row["name"]),
+            ", ".join(row["languages"]),  # type: ignore[arg-type]
+            str(row["engine"]),
         )
     console = Console(highlight=False)
     console.print(table)
-    console.print(f"\n{len(voices)} voices; * marks the default.", style="dim")
+    console.print(f"\n{len(rows)} voices; * marks the default.", style="dim")
+    piper = "" if piper_installed() else " (needs `pip install 'masseur[piper]'`)"
+    console.print(f"Piper voices folder{piper}: {voices_dir()}", style="dim")

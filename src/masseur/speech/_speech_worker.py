@@ -46,7 +46,9 @@ PAUSE_MS_AT_150 = 610.0
 PAUSE_OFFSET_MS = -210.0
 LEAD_MS = 20  # silence before the first word, as espeak-ng leaves
 EDGE_MS = 10  # quiet kept at each end of Piper's sentences, so no word is cut hard
-HEARD = 64  # a sample this loud is speech (as masseur's subtitle alignment counts it)
+# Quieter than -40 dBFS (RMS over 2 ms) at a sentence's ends is breath and decay, not words.
+QUIET_RMS = 328
+RMS_WINDOW_MS = 2
 
 
 def _send(channel: IO[bytes], message: dict[str, Any], payload: bytes = b"") -> None:
@@ -187,17 +189,36 @@ class PiperEngine:
         config = self._config(
             length_scale=PIPER_RATE_AT_SCALE_1 / rate, normalize_audio=False, volume=1.0
         )
-        edge = SAMPLE_RATE * EDGE_MS // 1000
         pause_ms = max(100.0, PAUSE_MS_AT_150 * 150 / rate + PAUSE_OFFSET_MS)
+        edge = SAMPLE_RATE * EDGE_MS // 1000
         pause = np.zeros(round(SAMPLE_RATE * pause_ms / 1000) - 2 * edge, dtype="<i2")
         parts = [np.zeros(SAMPLE_RATE * LEAD_MS // 1000 - edge, dtype="<i2")]
         for chunk in self.voice.synthesize(text, config):
-            samples = np.frombuffer(chunk.audio_int16_bytes, dtype="<i2")
-            loud = np.flatnonzero(np.abs(samples.astype(np.int32)) >= HEARD)
-            if loud.size:
-                start, end = max(0, loud[0] - edge), loud[-1] + 1 + edge
-                parts += [samples[start:end], pause]
+            spoken = _trimmed(np.frombuffer(chunk.audio_int16_bytes, dtype="<i2"), edge)
+            if spoken.size:
+                parts += [spoken, pause]
         return b"".join(part.tobytes() for part in parts) if len(parts) > 1 else b""
+
+
+def _trimmed(samples: Any, edge: int) -> Any:
+    """A sentence from its first to its last sound above QUIET_RMS, faded in and out over
+    ``edge`` samples: Piper ends sentences with a long quiet decay, which would keep the
+    subtitle of a sentence on screen a tenth of a second after it is heard."""
+    import numpy as np
+
+    window = SAMPLE_RATE * RMS_WINDOW_MS // 1000
+    whole = len(samples) // window * window
+    power = np.mean(np.square(samples[:whole].reshape(-1, window).astype(np.float64)), axis=1)
+    loud = np.flatnonzero(power >= QUIET_RMS**2)
+    if not loud.size:
+        return samples[:0]
+    start = max(0, int(loud[0]) * window - edge)
+    end = min(len(samples), (int(loud[-1]) + 1) * window + edge)
+    part = samples[start:end].astype(np.float64)
+    ramp = np.linspace(0.0, 1.0, min(edge, len(part) // 2))
+    part[: len(ramp)] *= ramp
+    part[len(part) - len(ramp) :] *= ramp[::-1]
+    return np.rint(part).astype("<i2")
 
 
 def _describe(error: BaseException) -> str:

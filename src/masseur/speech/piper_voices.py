@@ -123,7 +123,8 @@ def resolve_piper_voice(wanted: str, language: str | None) -> PiperVoice:
 
 
 @functools.cache
-def _piper_version() -> str:
+def piper_version() -> str:
+    """The installed piper-tts version, from its metadata (Piper is not imported)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -139,5 +140,5 @@ def piper_fingerprint(voice: PiperVoice) -> str:
         mark = f"{status.st_size}:{status.st_mtime_ns}"
     except OSError:
         mark = "missing"
-    material = f"piper {_piper_version()}\n{voice.name}:{mark}"
+    material = f"piper {piper_version()}\n{voice.name}:{mark}"
     return hashlib.sha256(material.encode()).hexdigest()[:16]
