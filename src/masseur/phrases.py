@@ -20,6 +20,7 @@ class Phrases:
     left: str
     right: str
     preparing_voice: str  # shown while the session waits for the voice to speak a warning
+    voice_sample: str  # what `masseur voices --sample` says in each voice
 
     def seconds_left(self, seconds: int) -> str:
         raise NotImplementedError
@@ -142,6 +143,7 @@ ENGLISH = EnglishPhrases(
     left="left foot",
     right="right foot",
     preparing_voice="Preparing the voice…",
+    voice_sample="Rub the sole of your foot slowly, from the heel to the toes.",
 )
 
 RUSSIAN = RussianPhrases(
@@ -157,6 +159,7 @@ RUSSIAN = RussianPhrases(
     left="левая стопа",
     right="правая стопа",
     preparing_voice="Готовлю голос…",
+    voice_sample="Медленно разотрите подошву стопы, от пятки к пальцам.",
 )
 
 _BY_LANGUAGE: dict[str, Phrases] = {"en": ENGLISH, "ru": RUSSIAN}
