@@ -1,15 +1,17 @@
-"""The real synthesizer: pyttsx3 and espeak-ng in worker processes, with a file cache.
+"""The real synthesizer: espeak-ng (through pyttsx3's binding) or Piper in worker processes,
+with a file cache.
 
-pyttsx3 runs in a child process (``_speech_worker.py``), one per voice, that this module can
-kill and restart: espeak-ng calls ``exit()`` when its data files are missing, pyttsx3 prints
-``Audio saved to ...`` on stdout and ``runAndWait`` has been reported to hang. None of that
+Each engine runs in a child process (``_speech_worker.py``), one per voice, that this module
+can kill and restart: espeak-ng calls ``exit()`` when its data files are missing, a C library
+can hang, and Piper (GPL) must stay out of masseur's own process. The worker sends each
+sentence's samples down its pipe and this module writes them to the cache. None of that
 reaches the caller, who only ever sees a WAV path, SpeechTimeout, SpeechFailed or
 SpeechUnavailable.
 
 Why one worker per voice: after switching an engine from ``zle/ru`` to ``gmw/en`` the next
 English sentence came out 8 % longer, and every later one still 2 % longer than on a fresh
-engine, so a cached file would have depended on what was said before it. Rate changes did
-not leave such traces once each one is confirmed (see the worker).
+engine, so a cached file would have depended on what was said before it. Rate changes
+leave no such traces.
 """
 
 from __future__ import annotations
