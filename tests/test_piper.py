@@ -143,3 +143,11 @@ def test_run_speaks_the_introduction_with_piper(tmp_path: Path) -> None:
         expected = cached.cache_path(intro.text, VoiceSettings("piper:en_US-joe-medium", 150))
     played = [sound.pcm for sound in capture.sounds() if any(sound.pcm)]
     assert played and played[0] == Sound.from_wav(expected).pcm
+
+
+def test_doctor_reports_piper_and_hears_it_speak(masseur_home: Path) -> None:
+    result = CliRunner().invoke(cli, ["doctor", "--json"])
+    checks = {check["name"]: check for check in json.loads(result.output)}
+    assert checks["piper"]["status"] == "ok"
+    assert "piper:en_US-joe-medium" in checks["piper"]["detail"]
+    assert "(speaks)" in checks["piper"]["detail"]
