@@ -12,10 +12,8 @@ session waits for those, a bounded time, and says that the voice is being prepar
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from masseur.audio import Sound
 from masseur.phrases import phrases_for
@@ -23,26 +21,10 @@ from masseur.speech.base import Synthesizer, VoiceSettings
 from masseur.speech.prefetch import Prefetcher
 from masseur.timeline import Event, EventKind, Timeline
 
-if TYPE_CHECKING:
-    from masseur.speech import Pyttsx3Synthesizer
-
 SPEECH_GRACE_S = 0.25  # how long a due sentence may wait for its synthesis before it is skipped
 SAFETY_WAIT_S = 20.0  # how long a sentence with safety words is waited for (a cold start: ~0.3 s)
 NOTICE_AFTER_S = 0.3  # a wait longer than this is shown on screen
 AHEAD = 3  # sentences held ready after the one due
-
-
-def start_engine(voice: object) -> Pyttsx3Synthesizer:
-    """The session's synthesizer, its engine starting now for ``voice`` (an id, a language
-    code or None) without waiting for it. BadInput for a voice that cannot be used here."""
-    from masseur.speech import Pyttsx3Synthesizer, SpeechUnavailable
-
-    synthesizer = Pyttsx3Synthesizer()
-    # If it cannot start, that is said when the voice is chosen, where the session decides
-    # whether to go on without it.
-    with contextlib.suppress(SpeechUnavailable):
-        synthesizer.prepare(voice if isinstance(voice, str) else None)
-    return synthesizer
 
 
 def safety_sentences(timeline: Timeline) -> Callable[[Event], bool]:

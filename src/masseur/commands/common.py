@@ -1,15 +1,19 @@
-"""Options shared by the commands that build a session timeline (run, export)."""
+"""What the commands that build a session timeline (run, export) share: options, the engine."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+import contextlib
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from masseur.completion import complete_voice
 from masseur.config.table import SETTINGS
 from masseur.speech.base import DEFAULT_RATE
+
+if TYPE_CHECKING:
+    from masseur.speech import Pyttsx3Synthesizer
 
 _F = TypeVar("_F", bound=Callable[..., object])
 
@@ -73,3 +77,23 @@ def timeline_options(function: _F) -> _F:
     ):
         function = option(function)
     return function
+
+
+def start_speech_engine(given: Mapping[str, object | None]) -> Pyttsx3Synthesizer:
+    """The session's synthesizer, its engine starting now, without waiting for it, for the
+    voice the settings choose (``given``: the command line). BadInput for a voice that
+    cannot be used here."""
+    from masseur import config
+    from masseur.errors import MasseurError
+    from masseur.speech import Pyttsx3Synthesizer, SpeechUnavailable
+
+    try:
+        voice = config.resolve(given).voice
+    except MasseurError:  # said again, in its place, once the routine is loaded
+        voice = None
+    synthesizer = Pyttsx3Synthesizer()
+    # If it cannot start, that is said when the voice is chosen, where the session decides
+    # whether to go on without it.
+    with contextlib.suppress(SpeechUnavailable):
+        synthesizer.prepare(voice)
+    return synthesizer

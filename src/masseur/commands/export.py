@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from masseur.commands.common import timeline_options
+from masseur.commands.common import start_speech_engine, timeline_options
 from masseur.completion import complete_routine
 from masseur.export import formats
 
@@ -108,11 +108,8 @@ def command(
     with ExitStack() as stack:
         synthesizer = None
         if formats.BY_NAME[fmt].needs_speech:
-            from masseur.speech import Pyttsx3Synthesizer
-
             # The engine starts while the routine loads; the first sentence finds it ready.
-            synthesizer = stack.enter_context(Pyttsx3Synthesizer())
-            synthesizer.prepare(_given_voice(given))
+            synthesizer = stack.enter_context(start_speech_engine(given))
         _entry, loaded = load(routine)
         settings = config.resolve(given, routine=loaded)
         timeline = build_timeline(loaded, settings.timeline_options(minutes))
@@ -142,11 +139,6 @@ def command(
         )
     if warning:
         click.echo(f"masseur: {warning}", err=True)
-
-
-def _given_voice(given: dict[str, object]) -> str | None:
-    voice = given.get("voice")
-    return voice if isinstance(voice, str) else None
 
 
 def _choose_format(format_name: str | None, output: str | None) -> str:

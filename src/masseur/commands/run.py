@@ -140,11 +140,11 @@ def command(
     probe = None
     synthesizer = None
     if not (dry_run or text_only):
+        from masseur.commands.common import start_speech_engine
         from masseur.session import PlayerProbe
-        from masseur.session_speech import start_engine
 
         # Speech first: its engine starts, then the sound device opens, while the routine loads.
-        synthesizer = start_engine(given.get("voice"))
+        synthesizer = start_speech_engine(given)
         click.get_current_context().call_on_close(synthesizer.close)
         probe = PlayerProbe()
     _entry, loaded = load(routine)
