@@ -67,11 +67,12 @@ class PlayerProbe:
             playback = player.play(Sound.silence(20, SAMPLE_RATE))
         except MasseurError as error:
             self._error = error
-            self._opened.set()
             return
-        self._player = player
-        # The session need not wait while the silence drains (up to 2 s through PulseAudio).
-        self._opened.set()
+        else:
+            self._player = player
+        finally:
+            # The session need not wait while the silence drains (up to 2 s through PulseAudio).
+            self._opened.set()
         if not playback.wait(timeout=2.0):
             playback.stop()
 
@@ -141,9 +142,13 @@ def chime_loader(
 
     names = {event.sound for event in timeline.events if event.sound}
     ready: dict[str, Sound] = {}
+    failed: list[MasseurError] = []
 
     def load() -> None:
-        ready.update({name: load_chime(name).scaled(volume) for name in names})
+        try:
+            ready.update({name: load_chime(name).scaled(volume) for name in names})
+        except MasseurError as error:  # said when the first chime is due
+            failed.append(error)
 
     # On a thread: the first chime comes after the introduction, and the first word should
     # not wait for the chimes.
@@ -156,6 +161,8 @@ def chime_loader(
             bell()  # no sound device: the terminal bell is the chime
             return None
         loading.join()
+        if failed:
+            raise failed[0]
         return ready[name]
 
     return chime
