@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -32,7 +33,7 @@ def command(language: str | None, as_json: bool, sample: bool, rate: int | None)
     from masseur.speech import list_voices
     from masseur.speech.piper_voices import find_piper_voices, piper_installed, voices_dir
 
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": voice.id,
             "name": voice.name,
@@ -59,7 +60,7 @@ def command(language: str | None, as_json: bool, sample: bool, rate: int | None)
             for row in rows
             if any(
                 str(code).lower() == wanted or str(code).lower().startswith(wanted + "-")
-                for code in row["languages"]  # type: ignore[attr-defined]
+                for code in row["languages"]
             )
         ]
         if not rows:
@@ -86,7 +87,7 @@ def command(language: str | None, as_json: bool, sample: bool, rate: int | None)
             "*" if row["default"] else "",
             str(row["id"]),
             str(row["name"]),
-            ", ".join(row["languages"]),  # type: ignore[arg-type]
+            ", ".join(row["languages"]),
             str(row["engine"]),
         )
     console = Console(highlight=False)
@@ -96,7 +97,7 @@ def command(language: str | None, as_json: bool, sample: bool, rate: int | None)
     console.print(f"Piper voices folder{piper}: {voices_dir()}", style="dim")
 
 
-def _say_samples(rows: list[dict[str, object]], rate: int | None) -> None:
+def _say_samples(rows: list[dict[str, Any]], rate: int | None) -> None:
     """Each voice says a sentence in its own language (English where masseur has none)."""
     from masseur.commands.say import play_to_end, spoken
     from masseur.phrases import phrases_for
@@ -106,7 +107,6 @@ def _say_samples(rows: list[dict[str, object]], rate: int | None) -> None:
     with Pyttsx3Synthesizer() as synthesizer:
         for row in rows:
             languages = row["languages"]
-            assert isinstance(languages, list)
             text = phrases_for(str(languages[0]) if languages else "en").voice_sample
             click.echo(f"{row['id']}  {row['name']}")
             sound = spoken(synthesizer, text, str(row["id"]), rate or DEFAULT_RATE)
