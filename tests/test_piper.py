@@ -151,3 +151,21 @@ def test_doctor_reports_piper_and_hears_it_speak(masseur_home: Path) -> None:
     assert checks["piper"]["status"] == "ok"
     assert "piper:en_US-joe-medium" in checks["piper"]["detail"]
     assert "(speaks)" in checks["piper"]["detail"]
+
+
+def test_a_piper_voice_from_the_settings_gives_way_to_one_for_the_routines_language(
+    masseur_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from masseur.errors import BadInput
+    from masseur.speech import voice_for_routine
+
+    assert voice_for_routine(JOE, "en", asked_now=False) == "piper:en_US-joe-medium"
+    assert voice_for_routine(JOE, "ru", asked_now=False) == "ru"  # espeak-ng reads Russian
+    with pytest.raises(BadInput, match="the routine is in ru"):
+        voice_for_routine(JOE, "ru", asked_now=True)
+
+    monkeypatch.setenv("MASSEUR_VOICE", JOE)
+    out = masseur_home.parent / "ru.srt"
+    result = CliRunner().invoke(cli, ["export", "stopy-pered-snom", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Прежде чем начать" in out.read_text(encoding="utf-8")

@@ -115,9 +115,13 @@ def command(
         timeline = build_timeline(loaded, settings.timeline_options(minutes))
         voice = settings.voice_settings(loaded.language)
         if synthesizer is not None:
-            from masseur.speech import check_voice
+            from dataclasses import replace
 
-            check_voice(settings.voice, loaded.language)
+            from masseur.speech import voice_for_routine
+
+            asked_now = settings.sources.get("voice") == "command line"
+            wanted = voice_for_routine(settings.voice, loaded.language, asked_now=asked_now)
+            voice = replace(voice, voice=wanted)
         check_interrupt = stack.enter_context(_interrupt_between_steps())
         progress = (
             stack.enter_context(_progress_bar(check_interrupt))

@@ -176,11 +176,12 @@ def _choose_voice(
     on with text and chimes, unless sound is required. The voices are listed by the
     session's own engine, so a cold start starts one engine, not two.
     """
-    from masseur.speech import check_voice
+    from masseur.speech import voice_for_routine
 
+    asked_now = settings.sources.get("voice") == "command line"
     try:
-        check_voice(settings.voice, language)
-        return synthesizer.voice_id(settings.voice or language), None
+        wanted = voice_for_routine(settings.voice, language, asked_now=asked_now)
+        return synthesizer.voice_id(wanted), None
     except BadInput:
         raise
     except MasseurError as error:

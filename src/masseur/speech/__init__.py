@@ -37,7 +37,12 @@ if TYPE_CHECKING:
     from masseur.speech.estimate import estimate_speech_ms
     from masseur.speech.prefetch import Prefetcher
     from masseur.speech.synthesizer import Pyttsx3Synthesizer
-    from masseur.speech.voices import check_voice, list_voices, resolve_voice
+    from masseur.speech.voices import (
+        check_voice,
+        list_voices,
+        resolve_voice,
+        voice_for_routine,
+    )
     from masseur.wav import wav_frames, write_wav
 
 _LAZY = {
@@ -48,6 +53,7 @@ _LAZY = {
     "list_voices": "masseur.speech.voices",
     "resolve_voice": "masseur.speech.voices",
     "check_voice": "masseur.speech.voices",
+    "voice_for_routine": "masseur.speech.voices",
     "wav_frames": "masseur.wav",
     "write_wav": "masseur.wav",
 }
@@ -79,6 +85,7 @@ __all__ = [
     "estimate_speech_ms",
     "list_voices",
     "resolve_voice",
+    "voice_for_routine",
     "wav_frames",
     "write_wav",
 ]
