@@ -4,11 +4,14 @@
 
 Reports, for the routine at its own rate and voice:
 - the wall time of a cold export to wav (a fresh MASSEUR_CACHE_DIR, so every sentence is
-  synthesized), of a warm one (every sentence cached), and of `espeak-ng -w` speaking the
-  same narration (each distinct text once, as the export synthesizes them) into one file in
-  one process: the speech engine's own speed. All include process start-up. The ratio
-  cold export / espeak-ng is the cost of everything the export adds (aim: under 1.3). For
-  comparison, also espeak-ng run once per text, which pays a process start per text.
+  synthesized), of a warm one (every sentence cached; aim: under 1.5x a plain numpy mixdown
+  of the cached sentences, also timed), and of `espeak-ng -w` speaking the same narration
+  (each distinct text once, as the export synthesizes them) into one file in one process:
+  the speech engine's own speed. All include process start-up. The ratio cold export /
+  espeak-ng is the cost of everything the export adds (aim: under 1.3). For comparison,
+  also espeak-ng run once per text, which pays a process start per text.
+- the real-time factor (synthesis time / speech time) of espeak-ng and, when Piper and a
+  Piper voice are installed, of Piper, for the same narration.
 - the peak resident memory (max RSS from wait4) of the export process for the routine as
   written and stretched to two hours with --minutes 120, and of a process that only
   imports what the export imports. The block-by-block mixer should keep the first two
@@ -22,6 +25,7 @@ slows single runs unevenly.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -33,8 +37,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from masseur.library import load
-from masseur.speech import resolve_voice
-from masseur.timeline import DEFAULT_RATE, TimelineOptions, build_timeline
+from masseur.speech import Pyttsx3Synthesizer, VoiceSettings, resolve_voice
+from masseur.timeline import DEFAULT_RATE, Timeline, TimelineOptions, build_timeline
 
 
 def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, int]:
@@ -64,6 +68,63 @@ def best_of(repeats: int, measure: Callable[[int], tuple[float, int]]) -> tuple[
     return min(seconds for seconds, _ in runs), max(megabytes for _, megabytes in runs)
 
 
+# The least any export must do with every sentence cached: start Python, import numpy, read
+# each sentence once, add it into one array at its time, write one WAV file.
+PLAIN_MIXDOWN = """
+import json, sys, wave
+import numpy as np
+plan = json.load(open(sys.argv[1]))
+mix = np.zeros(plan["frames"], dtype=np.int32)
+sounds = {}
+for frame, path in plan["events"]:
+    if path not in sounds:
+        with wave.open(path, "rb") as wav:
+            sounds[path] = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    sound = sounds[path][: len(mix) - frame]
+    mix[frame : frame + len(sound)] += sound
+with wave.open(sys.argv[2], "wb") as out:
+    out.setnchannels(1)
+    out.setsampwidth(2)
+    out.setframerate(22050)
+    out.writeframes(np.clip(mix, -32768, 32767).astype("<i2").tobytes())
+"""
+
+
+def mixdown_plan(timeline: Timeline, voice_id: str | None, rate: int, cache: Path) -> object:
+    """Where each spoken event's cached WAV goes in the session, for PLAIN_MIXDOWN."""
+    synthesizer = Pyttsx3Synthesizer(cache / "speech")
+    settings = VoiceSettings(voice_id, rate)
+    events = [
+        (event.at_ms * 22050 // 1000, str(synthesizer.cache_path(event.text, settings)))
+        for event in timeline.spoken()
+    ]
+    return {"frames": timeline.total_ms * 22050 // 1000, "events": events}
+
+
+def piper_voice_ids() -> list[str]:
+    """The first Piper voice found, if Piper is installed (to time it beside espeak-ng)."""
+    from masseur.speech.piper_voices import find_piper_voices, piper_installed
+
+    voices = find_piper_voices() if piper_installed() else []
+    return [voices[0].id] if voices else []
+
+
+def real_time_factor(voice: str, texts: list[str], rate: int, cache: Path) -> str:
+    """Synthesis time over speech time for the narration, from an empty cache, with the
+    engine already started (a warm-up sentence first)."""
+    with Pyttsx3Synthesizer(cache) as synthesizer:
+        synthesizer.synthesize("Ready.", VoiceSettings(voice, rate))
+        start = time.perf_counter()
+        spoken = sum(
+            wav_seconds(synthesizer.synthesize(text, VoiceSettings(voice, rate))) for text in texts
+        )
+        elapsed = time.perf_counter() - start
+    return (
+        f"real-time factor, {voice}: {elapsed / spoken:.3f} "
+        f"({elapsed:.2f} s for {spoken:.0f} s of speech)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("routine", nargs="?", default="foot-self-massage")
@@ -74,7 +135,8 @@ def main() -> None:
     rate = routine.voice.rate or DEFAULT_RATE
     timeline = build_timeline(routine, TimelineOptions(rate=rate))
     texts = list(dict.fromkeys(event.text for event in timeline.spoken()))
-    voice = resolve_voice(routine.voice.voice, routine.language) or routine.language
+    voice_id = resolve_voice(routine.voice.voice, routine.language)
+    voice = voice_id or routine.language
     work = Path(tempfile.mkdtemp(prefix="masseur-bench-export-"))
     try:
         env = dict(os.environ, MASSEUR_CACHE_DIR=str(work / "cache"))
@@ -125,7 +187,19 @@ def main() -> None:
         warm_s, warm_mb = best_of(
             args.repeats, lambda _: run_measured([*export, "-o", str(work / "warm.wav")], env)
         )
-        print(f"export to wav, warm cache:      {warm_s:6.2f} s  ratio {warm_s / espeak_s:.2f}x")
+        plan = work / "plan.json"
+        plan.write_text(json.dumps(mixdown_plan(timeline, voice_id, rate, work / "cache")))
+        mix_s, _ = best_of(
+            args.repeats,
+            lambda _: run_measured(
+                [sys.executable, "-c", PLAIN_MIXDOWN, str(plan), str(work / "plain.wav")], env
+            ),
+        )
+        print(f"plain numpy mixdown of cache:   {mix_s:6.2f} s")
+        print(
+            f"export to wav, warm cache:      {warm_s:6.2f} s  ratio {warm_s / mix_s:.2f}x "
+            f"(to espeak-ng: {warm_s / espeak_s:.2f}x)"
+        )
 
         long_s, long_mb = run_measured(
             [*export, "--minutes", "120", "-o", str(work / "long.wav")], env
@@ -142,6 +216,8 @@ def main() -> None:
             f"({long_s:.2f} s, {(work / 'long.wav').stat().st_size / 1e6:.0f} MB file)"
         )
         print(f"peak RSS, imports only:         {baseline_mb:4d} MB ({baseline_s:.2f} s)")
+        for engine_voice in ("en", *piper_voice_ids()):
+            print(real_time_factor(engine_voice, texts, rate, work / f"rtf-{len(engine_voice)}"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

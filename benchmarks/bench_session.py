@@ -3,12 +3,13 @@
 masseur plays into a private PulseAudio null sink that is recorded in real time (see
 tests/audio_capture.py). From the recording it prints:
 
-- time from the command's start to the first audible sample, with a warm speech cache;
+- time from the command's start to the first audible sample, with a warm speech cache, in
+  the full session and over --starts further launches, warm and cold (an empty cache);
 - chime onset error against the timeline (p50 / p99 / max, ms) over a session of at least
   60 s, aligned on the first chime;
 - drift: the error of the last chime.
 
-Aims: first word under 0.5 s warm, onset error p99 under 15 ms, drift under 5 ms. The
+Aims: first word under 0.5 s warm and 0.8 s cold, onset error p99 under 15 ms, drift under 5 ms. The
 capture itself has about 10 ms of jitter, so that is the floor of what can be seen.
 
     python benchmarks/bench_session.py [--seconds 75]
@@ -17,6 +18,7 @@ capture itself has about 10 ms of jitter, so that is the floor of what can be se
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
 import subprocess
 import sys
@@ -27,11 +29,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
+from masseur.audio import Sound  # noqa: E402
 from masseur.routine import load_routine  # noqa: E402
 from masseur.speech import Pyttsx3Synthesizer, VoiceSettings, resolve_voice  # noqa: E402
 from masseur.timeline import EventKind, TimelineOptions, build_timeline  # noqa: E402
 
-from audio_capture import find_onsets, pulse_capture  # noqa: E402
+from audio_capture import PulseCapture, find_onsets, pulse_capture  # noqa: E402
 
 
 def write_routine(folder: Path, seconds: int) -> Path:
@@ -49,6 +52,30 @@ def write_routine(folder: Path, seconds: int) -> Path:
     return path
 
 
+def first_word_ms(capture: PulseCapture, command: list[str], env: dict[str, str]) -> float:
+    """Launch masseur, stop it once it is heard; ms from launch to its first audible sample."""
+    launched = capture.position_ms()
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    heard: list[float] = []
+    deadline = time.monotonic() + 20
+    try:
+        while not heard and time.monotonic() < deadline:
+            time.sleep(0.1)
+            recording = capture.snapshot()
+            start = round(launched * recording.rate / 1000) * 2
+            since = Sound(recording.pcm[start:], recording.rate)
+            heard = find_onsets(since, threshold_db=-45, min_gap_ms=120)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    if not heard:
+        raise SystemExit("masseur was not heard within 20 s")
+    time.sleep(1.0)  # let the sink fall silent before the next launch
+    return heard[0]
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
@@ -58,6 +85,7 @@ def percentile(values: list[float], fraction: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=75)
+    parser.add_argument("--starts", type=int, default=5, help="launches for the first word")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="masseur-bench-"))
     routine_path = write_routine(work, args.seconds)
@@ -114,6 +142,25 @@ def main() -> None:
         wall = time.monotonic() - started
     recording = capture.recording
     print("speech cache files:", len(list((work / "cache").rglob("*.wav"))))
+
+    # First word, launched again and again into one capture: warm (the cache above) and cold
+    # (an empty cache each time: the engine starts and makes the introduction first).
+    first_words: dict[str, list[float]] = {"warm": [], "cold": []}
+    with pulse_capture() as capture:
+        time.sleep(0.5)
+        for attempt in range(args.starts):
+            for kind in ("warm", "cold"):
+                dirs = dict(env_dirs)
+                if kind == "cold":
+                    dirs["MASSEUR_CACHE_DIR"] = str(work / f"cold-{attempt}")
+                env = {**capture.env, **dirs}
+                env.pop("PYTHONDONTWRITEBYTECODE", None)
+                first_words[kind].append(first_word_ms(capture, command, env))
+    for kind, values in first_words.items():
+        print(
+            f"first audible sample after launch ({kind} cache, {len(values)} starts): "
+            f"median {statistics.median(values):.0f} ms, max {max(values):.0f} ms"
+        )
 
     onsets = [
         t - launched

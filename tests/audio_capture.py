@@ -116,6 +116,30 @@ def captured_sounds(capture_path: Path) -> list[Sound]:
     return [Sound.from_wav(path) for path in captured_files(capture_path)]
 
 
+def until_first_sound(
+    capture: FileCapture, args: list[str], env: Mapping[str, str], timeout: float = 60.0
+) -> str:
+    """Run ``python -m masseur ARGS`` until it has played one sound after the player's silent
+    warm-up, then stop it with Ctrl-C (recipe A plays without pacing, so that is soon after
+    the first sound is due). Returns what it wrote on stderr."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "masseur", *args],
+        env=dict(env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while len(captured_files(capture.capture_path)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=30)
+    return errors
+
+
 # -- recipe B: real-time capture from a private PulseAudio null sink --------------------------
 
 PULSE_TOOLS = ("pulseaudio", "parec", "pactl")

@@ -141,8 +141,13 @@ def test_the_highlighted_step_follows_the_audio_when_seeking(
         driver.execute_script(
             "document.querySelector('audio').currentTime = arguments[0];", cue.at_ms / 1000 + 0.3
         )
+        # The highlight moves when the player reports the new time: wait for it to settle there.
+        wait_for(driver, "return !document.querySelector('audio').seeking", "the seek")
         speaking = wait_for(
-            driver, "const s = document.querySelector('.speaking'); return s && s.id", "a sentence"
+            driver,
+            "const s = document.querySelector('.speaking');"
+            "return s && s.id === 's3-cue1' ? s.id : null;",
+            "the cue of step 3 to be highlighted",
         )
         assert speaking == "s3-cue1"
         lit_now = driver.execute_script(

@@ -593,3 +593,23 @@ def test_prefetcher_with_the_real_engine(synthesizer: Pyttsx3Synthesizer) -> Non
     with Prefetcher(synthesizer, items) as prefetcher:
         paths = [prefetcher.get(text, settings, timeout=10.0) for text, settings in items]
     assert all(path is not None and peak(path) > 5000 for path in paths)
+
+
+def test_a_cold_start_lists_voices_and_speaks_on_one_engine(tmp_path: Path) -> None:
+    # What `run` does with an empty cache: start the engine early, pick the voice for the
+    # routine's language, then synthesize. The voice list comes from the same engine.
+    with Pyttsx3Synthesizer(cache_dir=tmp_path / "speech") as synthesizer:
+        synthesizer.prepare(None)
+        voice = synthesizer.voice_id("en")
+        path = synthesizer.synthesize(SENTENCE, VoiceSettings(voice))
+        assert peak(path) > 5000
+        assert synthesizer.worker_starts == 1
+
+
+def test_the_same_sentence_gives_the_same_bytes_from_fresh_engines(tmp_path: Path) -> None:
+    made = set()
+    for attempt in range(3):
+        with Pyttsx3Synthesizer(cache_dir=tmp_path / f"speech-{attempt}") as synthesizer:
+            synthesizer.synthesize("Warm up first.", VoiceSettings(rate=170))
+            made.add(synthesizer.synthesize(SENTENCE, VoiceSettings(rate=130)).read_bytes())
+    assert len(made) == 1

@@ -55,17 +55,19 @@ def _link(temporary: Path, target: Path) -> None:
 
 
 @contextlib.contextmanager
-def replacing(target: Path, *, overwrite: bool = True) -> Iterator[Path]:
+def replacing(target: Path, *, overwrite: bool = True, durable: bool = True) -> Iterator[Path]:
     """An empty file beside ``target`` to fill; when the block ends cleanly it becomes ``target``.
 
     With ``overwrite=False`` an existing target, even one created while the block ran, is
     left alone and FileExistsError is raised. The folder must exist. OSError from creating,
-    syncing or renaming reaches the caller, who knows what to tell the user.
+    syncing or renaming reaches the caller, who knows what to tell the user. ``durable=False``
+    skips the sync to disk, for files whose readers check them whole (a cache).
     """
     temporary = _create_beside(target)
     try:
         yield temporary
-        _sync(temporary)
+        if durable:
+            _sync(temporary)
         if overwrite:
             os.replace(temporary, target)
         else:
@@ -75,9 +77,9 @@ def replacing(target: Path, *, overwrite: bool = True) -> Iterator[Path]:
             os.unlink(temporary)
 
 
-def write_bytes(target: Path, data: bytes, *, overwrite: bool = True) -> None:
+def write_bytes(target: Path, data: bytes, *, overwrite: bool = True, durable: bool = True) -> None:
     """Put ``data`` in ``target`` atomically (see :func:`replacing`)."""
-    with replacing(target, overwrite=overwrite) as temporary:
+    with replacing(target, overwrite=overwrite, durable=durable) as temporary:
         temporary.write_bytes(data)
 
 

@@ -100,7 +100,14 @@ def complete_voice(
         CompletionItem(code, help=f"language ({name})") for code, name in sorted(languages.items())
     ]
     seen = set(languages)
-    return items + [item for item in ids if item.value not in seen]
+    from masseur.speech.piper_voices import find_piper_voices
+
+    piper = [
+        CompletionItem(voice.id, help=f"Piper, {voice.language}")
+        for voice in find_piper_voices()
+        if voice.id.lower().startswith(needle)
+    ]
+    return items + [item for item in ids if item.value not in seen] + piper
 
 
 @_never_raises

@@ -32,6 +32,8 @@ class Phrases:
     side_first_other: str  # "Start with their {side}."
     side_switch_other: str
     get_ready: str  # said at the start of a --lead-in, before the count
+    preparing_voice: str  # shown while the session waits for the voice to speak a warning
+    voice_sample: str  # what `masseur voices --sample` says in each voice
 
     def seconds_left(self, seconds: int) -> str:
         raise NotImplementedError
@@ -182,6 +184,8 @@ ENGLISH = EnglishPhrases(
     side_first_other="Start with their {side}.",
     side_switch_other="Now switch to their {side}.",
     get_ready="Get your hands ready.",
+    preparing_voice="Preparing the voice…",
+    voice_sample="Rub the sole of your foot slowly, from the heel to the toes.",
 )
 
 RUSSIAN = RussianPhrases(
@@ -219,6 +223,8 @@ RUSSIAN = RussianPhrases(
     side_first_other="Начнём: {side}.",
     side_switch_other="Теперь {side}.",
     get_ready="Приготовьте руки.",
+    preparing_voice="Готовлю голос…",
+    voice_sample="Медленно разотрите подошву, от пятки до пальцев.",
 )
 
 _BY_LANGUAGE: dict[str, Phrases] = {"en": ENGLISH, "ru": RUSSIAN}

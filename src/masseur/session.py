@@ -12,11 +12,12 @@ from typing import IO
 
 from masseur.audio import NullPlayer, Player, Sound
 from masseur.errors import MasseurError
+from masseur.phrases import phrases_for
 from masseur.routine import Routine
 from masseur.runner import Clock, Display, MonotonicClock, Runner, SessionResult
+from masseur.session_speech import SessionSpeech
+from masseur.speech.base import Synthesizer
 from masseur.timeline import Event, Timeline
-
-SPEECH_GRACE_S = 0.25  # how long a due sentence may wait for its synthesis before it is skipped
 
 
 @dataclass
@@ -46,64 +47,6 @@ class Warnings:
             echo(f"masseur: {message}", self.stream)
 
 
-class PrefetchedSpeech:
-    """Speech for each event, made ready ahead of time in timeline order.
-
-    The prefetcher synthesizes (or finds in the cache) each sentence's WAV; a second thread
-    reads and scales each one into a Sound as soon as it exists, so that when a sentence
-    falls due, playing it costs nothing but the call to play.
-    """
-
-    def __init__(self, timeline: Timeline, voice: str | None, rate: int, volume: float) -> None:
-        from masseur.speech import Prefetcher, Pyttsx3Synthesizer, VoiceSettings
-
-        self.settings = VoiceSettings(voice=voice, rate=rate)
-        self.volume = volume
-        self.synthesizer = Pyttsx3Synthesizer()
-        self.texts = list(dict.fromkeys(event.text for event in timeline.spoken()))
-        self.prefetcher = Prefetcher(
-            self.synthesizer, [(text, self.settings) for text in self.texts]
-        )
-        self._sounds: dict[str, Sound] = {}
-        self._lock = threading.Lock()
-        self._closed = threading.Event()
-        self.prefetcher.start()
-        self._loader = threading.Thread(target=self._load_ahead, name="speech-load", daemon=True)
-        self._loader.start()
-
-    def _load_ahead(self) -> None:
-        for text in self.texts:
-            while not self._closed.is_set() and self.prefetcher.unavailable is None:
-                if self._load(text, timeout=0.5) is not None or self._failed(text):
-                    break
-            if self._closed.is_set() or self.prefetcher.unavailable is not None:
-                return
-
-    def _failed(self, text: str) -> bool:
-        return any(failed == text for failed, _ in self.prefetcher.errors)
-
-    def _load(self, text: str, timeout: float) -> Sound | None:
-        with self._lock:
-            ready = self._sounds.get(text)
-        if ready is not None:
-            return ready
-        path = self.prefetcher.get(text, self.settings, timeout=timeout)
-        if path is None:
-            return None
-        sound = Sound.from_wav(path).scaled(self.volume)
-        with self._lock:
-            return self._sounds.setdefault(text, sound)
-
-    def get(self, event: Event) -> Sound | None:
-        return self._load(event.text, timeout=SPEECH_GRACE_S)
-
-    def close(self) -> None:
-        self._closed.set()
-        self.prefetcher.close()
-        self._loader.join(timeout=1.0)
-        self.synthesizer.close()
-
-
 class PlayerProbe:
     """Opens the sound device on a thread, so that it overlaps loading the routine.
 
@@ -114,22 +57,31 @@ class PlayerProbe:
     def __init__(self) -> None:
         self._player: Player | None = None
         self._error: MasseurError | None = None
+        self._opened = threading.Event()
         self._thread = threading.Thread(target=self._probe, name="audio-probe", daemon=True)
         self._thread.start()
 
     def _probe(self) -> None:
         from masseur.audio import SimpleaudioPlayer
+        from masseur.wav import SAMPLE_RATE
 
         try:
             player = SimpleaudioPlayer()
-            player.probe()
+            # Playing 20 ms of silence proves the device opens and warms the player up.
+            playback = player.play(Sound.silence(20, SAMPLE_RATE))
         except MasseurError as error:
             self._error = error
+            return
         else:
             self._player = player
+        finally:
+            # The session need not wait while the silence drains (up to 2 s through PulseAudio).
+            self._opened.set()
+        if not playback.wait(timeout=2.0):
+            playback.stop()
 
     def result(self) -> Player:
-        self._thread.join()
+        self._opened.wait()
         if self._error is not None:
             raise self._error
         assert self._player is not None
@@ -156,15 +108,25 @@ def open_player(
 
 
 def open_speech(
-    timeline: Timeline, options: SessionOptions, warnings: Warnings
-) -> PrefetchedSpeech | None:
+    timeline: Timeline,
+    options: SessionOptions,
+    warnings: Warnings,
+    synthesizer: Synthesizer | None = None,
+) -> SessionSpeech | None:
     if options.text_only:
         return None
     if options.no_voice is not None:
         warnings.once("speech", f"{options.no_voice}; going on without the voice")
         return None
+    from masseur.speech import Pyttsx3Synthesizer, VoiceSettings
+
     try:
-        return PrefetchedSpeech(timeline, options.voice, options.rate, options.volume)
+        return SessionSpeech(
+            timeline,
+            VoiceSettings(voice=options.voice, rate=options.rate),
+            options.volume,
+            synthesizer or Pyttsx3Synthesizer(),
+        )
     except MasseurError as error:
         if options.require_audio:
             raise
@@ -183,12 +145,28 @@ def chime_loader(
     from masseur.audio import load_chime
 
     names = {event.sound for event in timeline.events if event.sound}
-    ready = {name: load_chime(name).scaled(volume) for name in names} if audible else {}
+    ready: dict[str, Sound] = {}
+    failed: list[MasseurError] = []
+
+    def load() -> None:
+        try:
+            ready.update({name: load_chime(name).scaled(volume) for name in names})
+        except MasseurError as error:  # said when the first chime is due
+            failed.append(error)
+
+    # On a thread: the first chime comes after the introduction, and the first word should
+    # not wait for the chimes.
+    loading = threading.Thread(target=load, name="chime-load", daemon=True)
+    if audible:
+        loading.start()
 
     def chime(name: str) -> Sound | None:
         if not audible:
             bell()  # no sound device: the terminal bell is the chime
             return None
+        loading.join()
+        if failed:
+            raise failed[0]
         return ready[name]
 
     return chime
@@ -211,14 +189,16 @@ def run_session(
     keyboard: bool,
     clock: Clock | None = None,
     probe: PlayerProbe | None = None,
+    synthesizer: Synthesizer | None = None,
 ) -> SessionReport:
     """Run one session to its end (or until quit / Ctrl-C) and report what happened."""
     warnings = Warnings(stderr)
-    player, audible = open_player(options, warnings, probe)
     with contextlib.ExitStack() as stack:
-        speech = open_speech(timeline, options, warnings)
+        # Speech first: its engine starts (or its cache is read) while the sound device opens.
+        speech = open_speech(timeline, options, warnings, synthesizer)
         if speech is not None:
             stack.callback(speech.close)
+        player, audible = open_player(options, warnings, probe)
         real_clock = clock or MonotonicClock()
 
         def bell() -> None:
@@ -247,6 +227,9 @@ def run_session(
             on_missed_speech=missed,
             start_ms=options.start_ms,
         )
+        if speech is not None:
+            preparing = phrases_for(timeline.language).preparing_voice
+            speech.wait_for_safety(lambda: print(preparing, file=stderr, flush=True))
         started_at = datetime.now().astimezone()
         if keyboard and isinstance(real_clock, MonotonicClock):
             from masseur.keyboard import KeyReader

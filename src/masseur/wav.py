@@ -123,13 +123,18 @@ def _open_for_writing(target: str | Path | io.BytesIO, sample_rate: int) -> wave
     return wav
 
 
-def write_wav(path: Path, samples: bytes, sample_rate: int = SAMPLE_RATE) -> None:
-    """Write 16-bit mono little-endian samples as a WAV file, atomically."""
+def write_wav(
+    path: Path, samples: bytes, sample_rate: int = SAMPLE_RATE, *, durable: bool = True
+) -> None:
+    """Write 16-bit mono little-endian samples as a WAV file, atomically.
+
+    ``durable=False`` does not wait for the disk: for cache entries, which wav_frames checks.
+    """
     buffer = io.BytesIO()
     with _open_for_writing(buffer, sample_rate) as wav:
         wav.writeframes(samples)
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_bytes(path, buffer.getvalue())
+    atomic.write_bytes(path, buffer.getvalue(), durable=durable)
 
 
 class WavStream:

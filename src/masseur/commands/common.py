@@ -1,8 +1,9 @@
-"""Options shared by the commands that build a session timeline (run, export)."""
+"""What the commands that build a session timeline (run, export) share: options, the engine."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
 import click
@@ -15,6 +16,7 @@ from masseur.speech.base import DEFAULT_RATE
 if TYPE_CHECKING:
     from masseur.config import Settings
     from masseur.routine import Routine
+    from masseur.speech import Pyttsx3Synthesizer
     from masseur.timeline import Timeline
 
 _F = TypeVar("_F", bound=Callable[..., object])
@@ -106,7 +108,11 @@ def plan(
 
 
 def choose_voice(
-    settings: Settings, language: str, *, needed: bool = True
+    settings: Settings,
+    language: str,
+    *,
+    needed: bool = True,
+    synthesizer: Pyttsx3Synthesizer | None = None,
 ) -> tuple[str | None, str | None]:
     """The voice id for a session, or why there will be no voice; checked before anything else.
 
@@ -115,19 +121,46 @@ def choose_voice(
     helps nobody. A missing or broken speech engine is not: the session goes on with text and
     chimes, unless sound is required. When ``needed`` is false (text only, a plan) only an
     explicitly asked-for voice must exist; the voice found is still used to plan with the real
-    lengths of cached speech, so a plan shown and a session run agree.
+    lengths of cached speech, so a plan shown and a session run agree. With the session's
+    ``synthesizer``, its own engine lists the voices, so a cold start starts one engine.
     """
-    from masseur.errors import MasseurError
-    from masseur.speech import NoVoiceForLanguage, resolve_voice
+    from masseur.errors import BadInput, MasseurError
+    from masseur.speech import NoVoiceForLanguage, resolve_voice, voice_for_routine
 
     wanted = settings.voice
+    asked_now = settings.sources.get("voice") == "command line"
     try:
-        return resolve_voice(wanted, language), None
+        chosen = voice_for_routine(wanted, language, asked_now=asked_now)
+        if synthesizer is not None:
+            return synthesizer.voice_id(chosen), None
+        return resolve_voice(chosen, language), None
     except NoVoiceForLanguage:
         if needed or wanted:
             raise
         return None, None  # text only: no voice for the language is no problem
+    except BadInput:  # a Piper voice that cannot be used here
+        raise
     except MasseurError as error:
         if needed and settings.require_audio:
             raise
         return None, error.message
+
+
+def start_speech_engine(given: Mapping[str, object | None]) -> Pyttsx3Synthesizer:
+    """The session's synthesizer, its engine starting now, without waiting for it, for the
+    voice the settings choose (``given``: the command line). BadInput for a voice that
+    cannot be used here."""
+    from masseur import config
+    from masseur.errors import MasseurError
+    from masseur.speech import Pyttsx3Synthesizer, SpeechUnavailable
+
+    try:
+        voice = config.resolve(given).voice
+    except MasseurError:  # said again, in its place, once the routine is loaded
+        voice = None
+    synthesizer = Pyttsx3Synthesizer()
+    # If it cannot start, that is said when the voice is chosen, where the session decides
+    # whether to go on without it.
+    with contextlib.suppress(SpeechUnavailable):
+        synthesizer.prepare(voice)
+    return synthesizer

@@ -33,6 +33,7 @@ from masseur.commands.doctor_checks import (
     check_audio,
     check_espeak_command,
     check_espeak_library,
+    check_piper,
     check_python,
     check_pyttsx3,
     check_simpleaudio,
@@ -194,6 +195,7 @@ def run_checks() -> list[Check]:
     config_checks, settings = check_config()
     voice = settings.voice if settings is not None else None
     require_audio = settings is not None and settings.require_audio
+
     groups: list[Callable[[], Iterable[Check]]] = [
         check_python,
         check_simpleaudio,
@@ -201,6 +203,7 @@ def run_checks() -> list[Check]:
         check_espeak_library,
         check_pyttsx3,
         lambda: check_voices(voice),
+        check_piper,
         lambda: check_audio(require_audio),
         lambda: config_checks,
         check_routines,

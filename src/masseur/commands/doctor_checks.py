@@ -1,4 +1,4 @@
-"""The checks ``masseur doctor`` makes of Python, sound and speech, and the Check they report.
+"""The checks ``masseur doctor`` makes of Python, sound and speech (Piper too), and their Check.
 
 Probes that could hang or kill their process (pyttsx3's init, opening the sound device) run
 in a child process, so that a broken installation cannot take the doctor down with it.
@@ -10,8 +10,10 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from masseur.errors import MasseurError
@@ -216,6 +218,52 @@ def check_voices(configured_voice: str | None) -> Iterable[Check]:
             )
         else:
             yield _ok("voice setting", f"{configured_voice!r} speaks with {chosen}")
+
+
+def check_piper() -> Iterable[Check]:
+    """Piper is optional: report it, its voices, and that it really speaks when it is there."""
+    from masseur.speech.piper_voices import (
+        find_piper_voices,
+        piper_installed,
+        piper_version,
+        voices_dir,
+    )
+
+    voices = find_piper_voices()
+    names = ", ".join(voice.id for voice in voices[:3]) + (" ..." if len(voices) > 3 else "")
+    if not piper_installed():
+        if voices:
+            yield _warn(
+                "piper",
+                f"not installed, so {_count(len(voices), 'Piper voice')} cannot be used: {names}",
+                "pip install 'masseur[piper]'",
+            )
+        else:
+            yield _ok("piper", "not installed (optional: pip install 'masseur[piper]')")
+        return
+    if not voices:
+        yield _warn(
+            "piper",
+            f"piper-tts {piper_version()} is installed but has no voices",
+            f"put a voice's .onnx and .onnx.json files in {voices_dir()}",
+        )
+        return
+    yield from _check_piper_speaks(voices[0].id, f"piper-tts {piper_version()}, {names}")
+
+
+def _check_piper_speaks(voice_id: str, found: str) -> Iterable[Check]:
+    from masseur.speech import Pyttsx3Synthesizer, VoiceSettings
+
+    with (
+        tempfile.TemporaryDirectory(prefix="masseur-doctor-") as scratch,
+        Pyttsx3Synthesizer(Path(scratch)) as synthesizer,
+    ):
+        try:
+            synthesizer.synthesize("Ready.", VoiceSettings(voice_id), timeout=60)
+        except MasseurError as error:
+            yield _fail("piper", f"{found}: {one_line(str(error), 200)}", None)
+            return
+    yield _ok("piper", f"{found} (speaks)")
 
 
 # --------------------------------------------------------------------------- sound output

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from masseur.commands.common import choose_voice, plan, timeline_options
+from masseur.commands.common import choose_voice, plan, start_speech_engine, timeline_options
 from masseur.completion import complete_routine
 from masseur.export import formats
 
@@ -102,6 +102,8 @@ def command(
     minutes: float | None,
     **given: object,
 ) -> None:
+    from dataclasses import replace
+
     from masseur import config, export
     from masseur.library import load
 
@@ -112,17 +114,26 @@ def command(
     )
     export.check(fmt, destination, with_audio=with_audio)
 
-    _entry, loaded = load(routine)
-    settings = config.resolve(given, routine=loaded)
     # A sound file is heard with no screen: it says the contraindications itself. A guide
     # without audio shows them, and its times are those of a session started on screen.
     heard = export.is_heard(fmt, with_audio=with_audio)
-    # A voice that is not installed is reported now, for text formats too.
-    choose_voice(settings, loaded.language, needed=heard)
-    # Planned with estimated speech lengths, not those of speech already in the cache: the
-    # same routine and options then give the same file, whatever was synthesized before.
-    timeline = plan(loaded, settings, minutes, speak_warnings=heard)
     with ExitStack() as stack:
+        synthesizer = None
+        if heard:
+            # The engine starts while the routine loads; the first sentence finds it ready.
+            synthesizer = stack.enter_context(start_speech_engine(given))
+        _entry, loaded = load(routine)
+        settings = config.resolve(given, routine=loaded)
+        # A voice that is not installed is reported now, for text formats too.
+        voice_id, _no_voice = choose_voice(
+            settings, loaded.language, needed=heard, synthesizer=synthesizer
+        )
+        # Planned with estimated speech lengths, not those of speech already in the cache:
+        # the same routine and options then give the same file, whatever was made before.
+        timeline = plan(loaded, settings, minutes, speak_warnings=heard)
+        voice = settings.voice_settings(loaded.language)
+        if voice_id is not None:
+            voice = replace(voice, voice=voice_id)
         check_interrupt = stack.enter_context(_interrupt_between_steps())
         progress = stack.enter_context(_progress_bar(check_interrupt)) if heard else None
         warning = export.write(
@@ -132,8 +143,9 @@ def command(
             routine=loaded,
             # The synthesizer finds the voice for an id or a language code itself (and says
             # so in one line if there is none), on the worker it then synthesizes with.
-            voice=settings.voice_settings(loaded.language),
+            voice=voice,
             levels=export.Levels(speech=settings.volume, chimes=settings.chime_volume),
+            synthesizer=synthesizer,
             progress=progress,
             with_audio=with_audio,
             check_interrupt=check_interrupt,

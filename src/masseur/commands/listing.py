@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
-
-from masseur.errors import MasseurError
 
 
 @click.command("list", epilog="Example: masseur list --json | jq '.[].name'")
@@ -20,74 +19,101 @@ def command(as_json: bool) -> None:
     Your routines live in the folder printed at the bottom (set MASSEUR_ROUTINES_DIR
     to move it). A routine of yours with a built-in's name is used in its place.
     """
-    from masseur import config, paths
-    from masseur.commands.common import plan
+    from masseur import paths
     from masseur.durations import format_duration
     from masseur.library import available_routines
-    from masseur.textsafety import plain
+    from masseur.routine_index import summaries
 
+    entries = available_routines()
     rows: list[dict[str, object]] = []
-    for entry in available_routines():
+    for entry, summary in zip(entries, summaries(entries), strict=True):
         row: dict[str, object] = {
             "name": entry.name,
             "origin": entry.origin,
             "shadows_builtin": entry.shadows_builtin,
             "path": str(entry.path),
         }
-        try:
-            routine = entry.load()
-        except MasseurError as error:
-            row.update(title=None, total_ms=None, steps=None, parts=None, error=str(error))
-        else:
-            # The same timeline `run` would play with your settings, so the lengths agree.
-            timeline = plan(routine, config.resolve({}, routine=routine), None)
-            row.update(
-                title=routine.title,
-                total_ms=timeline.total_ms,
-                steps=timeline.step_count,
-                parts=len(timeline.segments),
-                language=routine.language,
-            )
+        row.update(summary)
         rows.append(row)
 
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
 
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("name", "title", "length", "steps", "parts", "from"):
-        table.add_column(column, justify="left" if column in ("name", "title", "from") else "right")
+    table: list[list[tuple[str, str] | str]] = []
     for row in rows:
         origin = str(row["origin"])
         if row["shadows_builtin"]:
             origin += " (replaces built-in)"
         if row.get("error"):
-            table.add_row(
-                plain(row["name"]), "[red]invalid: run masseur validate[/red]", "", "", "", origin
-            )
+            invalid = ("invalid: run masseur validate", "red")
+            table.append([str(row["name"]), invalid, "", "", "", origin])
             continue
         length = row["total_ms"]
         assert isinstance(length, int)
-        table.add_row(
-            plain(row["name"]),
-            plain(row["title"]),
-            format_duration(length),
-            str(row["steps"]),
-            str(row["parts"]),
-            origin,
+        table.append(
+            [
+                str(row["name"]),
+                str(row["title"]),
+                format_duration(length),
+                str(row["steps"]),
+                str(row["parts"]),
+                origin,
+            ]
         )
-    console.print(table)
-    for row in rows:
-        if row["shadows_builtin"]:
-            console.print(
-                plain(
-                    f"\n{row['name']}: your file {row['path']} is used instead of the built-in "
-                    "routine of the same name; delete or rename it to get the built-in back."
-                ),
-                highlight=False,
+    notes = [
+        (
+            str(row["name"]),
+            f": your file {row['path']} is used instead of the built-in routine of the same "
+            "name; delete or rename it to get the built-in back.",
+        )
+        for row in rows
+        if row["shadows_builtin"]
+    ]
+    folder = f"Your routines: {paths.user_routines_dir()}"
+    if not _print_plain(table, notes, folder):
+        _print_rich(table, notes, folder)
+
+
+HEADERS = ("name", "title", "length", "steps", "parts", "from")
+RIGHT_ALIGNED = frozenset({2, 3, 4})
+Cell = tuple[str, str] | str
+
+
+def _print_plain(table: list[list[Cell]], notes: list[tuple[str, str]], folder: str) -> bool:
+    """Print without loading rich, if nothing needs wrapping (rich would wrap it); else False."""
+    from masseur.text_table import Styler, cell_width, echo, table_lines
+
+    style = Styler(sys.stdout)
+    plain = table_lines(HEADERS, table, right=RIGHT_ALIGNED, style=Styler.plain())
+    texts = [*plain, *(name + rest for name, rest in notes), folder]
+    if max(cell_width(text) for text in texts) > style.width:
+        return False
+    lines = table_lines(HEADERS, table, right=RIGHT_ALIGNED, style=style)
+    for name, rest in notes:
+        lines += ["", style(name, "yellow") + rest]
+    echo([*lines, "", style(folder, "dim")])
+    return True
+
+
+def _print_rich(table: list[list[Cell]], notes: list[tuple[str, str]], folder: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console()
+    drawn = Table(box=None, pad_edge=False, header_style="bold")
+    for index, column in enumerate(HEADERS):
+        drawn.add_column(column, justify="right" if index in RIGHT_ALIGNED else "left")
+    for cells in table:
+        drawn.add_row(
+            # Routine text as Text, never read as markup.
+            *(
+                Text(cell) if isinstance(cell, str) else Text(cell[0], style=cell[1])
+                for cell in cells
             )
-    console.print(plain(f"\nYour routines: {paths.user_routines_dir()}", "dim"), highlight=False)
+        )
+    console.print(drawn)
+    for name, rest in notes:
+        console.print(Text.assemble("\n", (name, "yellow"), rest))
+    console.print(Text("\n" + folder, style="dim"))

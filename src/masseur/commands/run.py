@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from masseur.routine import Routine
     from masseur.runner import SessionResult
     from masseur.session import PlayerProbe, SessionOptions, SessionReport
+    from masseur.speech import Pyttsx3Synthesizer
     from masseur.timeline import Timeline
 
 
@@ -185,14 +186,21 @@ def command(
         )
 
     probe = None
+    synthesizer = None
     if not (dry_run or text_only):
+        from masseur.commands.common import start_speech_engine
         from masseur.session import PlayerProbe
 
-        probe = PlayerProbe()  # opens the sound device while the routine loads
+        # Speech first: its engine starts, then the sound device opens, while the routine loads.
+        synthesizer = start_speech_engine(given)
+        click.get_current_context().call_on_close(synthesizer.close)
+        probe = PlayerProbe()
     entry, loaded = load(routine)
     settings = config.resolve(given, routine=loaded)
     # The voice is checked before the safety screen: a typo must not cost a screenful first.
-    voice, no_voice = choose_voice(settings, loaded.language, needed=not (text_only or dry_run))
+    voice, no_voice = choose_voice(
+        settings, loaded.language, needed=not (text_only or dry_run), synthesizer=synthesizer
+    )
     if settings.require_audio and probe is not None:
         probe.result()  # no sound device: say so now, not after the safety screen
     # The safety screen is confirmed only by a person at a terminal; anyone else (--yes,
@@ -218,7 +226,7 @@ def command(
     options = settings.session_options(
         voice, text_only=text_only, no_voice=no_voice, start_ms=start_ms
     )
-    report = _run(loaded, timeline, options, settings.plain, probe)
+    report = _run(loaded, timeline, options, settings.plain, probe, synthesizer)
     file = str(entry.path.resolve()) if entry.origin == "file" else None
     _record(loaded, timeline, report, settings, minutes, voice, file, sys.stderr)
     if report.result.outcome is Outcome.INTERRUPTED:
@@ -252,6 +260,7 @@ def _run(
     options: SessionOptions,
     plain: bool,
     probe: PlayerProbe | None,
+    synthesizer: Pyttsx3Synthesizer | None,
 ) -> SessionReport:
     from masseur.display import LiveDisplay, PlainDisplay
     from masseur.session import run_session
@@ -274,6 +283,7 @@ def _run(
             stderr=stderr,
             keyboard=interactive,
             probe=probe,
+            synthesizer=synthesizer,
         )
     print_summary(report.result, routine.language, stderr)
     return report

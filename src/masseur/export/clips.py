@@ -9,7 +9,7 @@ and ends. Sentences whose real speech runs longer than the timeline planned are 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -103,15 +103,24 @@ def measure_speech(samples: npt.NDArray[np.int16], rate: int, text: str) -> Spee
     if len(sentences) < 2:
         return SpeechTiming(heard)
     steps = np.diff(loud)  # a step of n frames is a pause of n - 1 silent frames
-    order = np.argsort(-steps, kind="stable")
+    # Only a pause of 100 ms or more can end a sentence: sort just those (a few dozen
+    # instead of every gap between loud samples), longest first, ties in time order.
+    floor = rate // 10
+    real = np.flatnonzero(steps >= floor)
+    order = real[np.argsort(-steps[real], kind="stable")]
+    shorter = steps[steps < floor]
+    longest_shorter = int(shorter.max()) if shorter.size else 1
 
     def longest_pauses(count: int) -> list[int] | None:
         """The ``count`` longest pauses in time order, if they clearly outlast the rest."""
         if count < 1 or len(order) < count:
             return None
         shortest = int(steps[order[count - 1]])
-        rest = int(steps[order[count]]) if len(order) > count else 1
-        if shortest < rate // 10 or shortest < SENTENCE_PAUSE_RATIO * rest:
+        if len(order) > count:
+            rest = int(steps[order[count]])
+        else:
+            rest = longest_shorter if len(steps) > count else 1
+        if shortest < SENTENCE_PAUSE_RATIO * rest:
             return None
         return sorted(int(index) for index in order[:count])
 
@@ -144,6 +153,55 @@ def _measure_file(path: Path, text: str) -> tuple[int, int, SpeechTiming]:
     return sound.frames, sound.rate, measure_speech(samples, sound.rate, text)
 
 
+class SpeechClips(Mapping[str, "SpeechClip"]):
+    """Every distinct text of a timeline, synthesized and measured in timeline order on two
+    threads (the engine makes the next sentence while the one before is measured); asking
+    for a clip waits until it is ready. Use as a context manager: leaving it early cancels
+    the sentences not started yet.
+
+    One engine, in timeline order. espeak-ng's output for a text depends a little (tens of
+    ms) on what the same engine said before, and two engines working at once sometimes gave
+    different lengths from run to run; one engine in a fixed order repeats exactly.
+    """
+
+    def __init__(self, timeline: Timeline, synthesizer: Synthesizer, settings: VoiceSettings):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.texts = list(dict.fromkeys(event.text for event in timeline.spoken()))
+        self._synthesizing = ThreadPoolExecutor(1, thread_name_prefix="masseur-speech")
+        self._measuring = ThreadPoolExecutor(1, thread_name_prefix="masseur-measure")
+        self._paths = {
+            text: self._synthesizing.submit(synthesizer.synthesize, text, settings)
+            for text in self.texts
+        }
+        self._clips = {text: self._measuring.submit(self._measure, text) for text in self.texts}
+
+    def _measure(self, text: str) -> SpeechClip:
+        path = self._paths[text].result()
+        frames, rate, timing = _measure_file(path, text)
+        return SpeechClip(text, path, frames, rate, timing)
+
+    def __getitem__(self, text: str) -> SpeechClip:
+        return self._clips[text].result()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.texts)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __enter__(self) -> SpeechClips:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for clip in self._clips.values():
+            clip.cancel()
+        for path in self._paths.values():
+            path.cancel()
+        self._measuring.shutdown(wait=True)
+        self._synthesizing.shutdown(wait=True)
+
+
 def synthesize_speech(
     timeline: Timeline,
     synthesizer: Synthesizer,
@@ -151,27 +209,17 @@ def synthesize_speech(
     *,
     progress: ProgressCallback | None = None,
 ) -> dict[str, SpeechClip]:
-    """Synthesize (or fetch from the cache) every distinct text of the timeline, and measure it.
-
-    One engine, in timeline order. espeak-ng's output for a text depends a little (tens of
-    ms) on what the same engine said before, and two engines working at once sometimes gave
-    different lengths from run to run; one engine in a fixed order repeats exactly.
-    """
-    texts = list(dict.fromkeys(event.text for event in timeline.spoken()))
-    clips: dict[str, SpeechClip] = {}
-    for done, text in enumerate(texts):
-        if progress is not None:
-            progress("speech", done, len(texts))
-        clips[text] = _make_clip(synthesizer, text, settings)
+    """Synthesize (or fetch from the cache) every distinct text of the timeline, and measure it
+    (see :class:`SpeechClips`)."""
+    with SpeechClips(timeline, synthesizer, settings) as clips:
+        made: dict[str, SpeechClip] = {}
+        for done, text in enumerate(clips):
+            if progress is not None:
+                progress("speech", done, len(clips))
+            made[text] = clips[text]
     if progress is not None:
-        progress("speech", len(texts), len(texts))
-    return clips
-
-
-def _make_clip(synthesizer: Synthesizer, text: str, settings: VoiceSettings) -> SpeechClip:
-    path = synthesizer.synthesize(text, settings)
-    frames, rate, timing = _measure_file(path, text)
-    return SpeechClip(text, path, frames, rate, timing)
+        progress("speech", len(made), len(made))
+    return made
 
 
 def speech_timings(clips: Mapping[str, SpeechClip]) -> dict[str, SpeechTiming]:

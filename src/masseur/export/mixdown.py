@@ -16,6 +16,7 @@ longer than the timeline planned, and the sentences then overlap (see clips.Over
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -25,6 +26,7 @@ from masseur.errors import BadInput
 from masseur.export.clips import (
     Overlap,
     SpeechClip,
+    SpeechClips,
     describe_overlaps,
     find_overlaps,
     speech_timings,
@@ -68,7 +70,7 @@ def available_audio_formats() -> tuple[str, ...]:
 class AudioReport:
     frames: int
     rate: int
-    clips: dict[str, SpeechClip]
+    clips: Mapping[str, SpeechClip]
     overlaps: list[Overlap]
 
     @property
@@ -150,19 +152,20 @@ def render_audio(
     chime_volume: float = 1.0,
     rate: int = SAMPLE_RATE,
     block_ms: int = BLOCK_MS,
-    clips: dict[str, SpeechClip] | None = None,
+    clips: Mapping[str, SpeechClip] | None = None,
     progress: ProgressCallback | None = None,
 ) -> AudioReport:
     """Write the whole session as audio to ``out_path`` (see the module docstring).
 
-    Sentences are synthesized first (cached), then the session is mixed block by block:
-    only the sounds heard in the current block are held in memory.
+    The session is mixed block by block: only the sounds heard in the current block are
+    held in memory. ``clips`` may still be in the making (:class:`SpeechClips`): each block
+    waits for the sentences it needs, so synthesis and mixing go on together. Without
+    ``clips``, every sentence is synthesized first.
     """
     import numpy as np
 
     if clips is None:
         clips = synthesize_speech(timeline, synthesizer, settings, progress=progress)
-    overlaps = find_overlaps(timeline, speech_timings(clips))
 
     placements = [
         _Placement(_to_frame(event.at_ms, rate), event)
@@ -210,28 +213,28 @@ def render_audio(
                 progress("audio", block_end, total_frames)
     finally:
         writer.close()
-    return AudioReport(total_frames, rate, clips, overlaps)
+    return AudioReport(total_frames, rate, clips, find_overlaps(timeline, speech_timings(clips)))
 
 
 def write(job: Job) -> str | None:
     target = job.destination.target
     assert target is not None  # Destination.check refuses standard output for audio
-    clips = synthesize_speech(job.timeline, job.speech(), job.voice, progress=job.progress)
+    with SpeechClips(job.timeline, job.speech(), job.voice) as clips:
 
-    def mix_into(path: Path) -> None:
-        render_audio(
-            job.timeline,
-            job.routine,
-            path,
-            job.format.name,
-            job.speech(),
-            job.voice,
-            speech_volume=job.levels.speech,
-            chime_volume=job.levels.chimes,
-            clips=clips,
-            progress=job.progress,
-        )
-        add_chapters(path, job.format.name, job.timeline)
+        def mix_into(path: Path) -> None:
+            render_audio(
+                job.timeline,
+                job.routine,
+                path,
+                job.format.name,
+                job.speech(),
+                job.voice,
+                speech_volume=job.levels.speech,
+                chime_volume=job.levels.chimes,
+                clips=clips,
+                progress=job.progress,
+            )
+            add_chapters(path, job.format.name, job.timeline)
 
-    write_atomically(target, mix_into, force=job.destination.force)
-    return describe_overlaps(find_overlaps(job.timeline, speech_timings(clips)))
+        write_atomically(target, mix_into, force=job.destination.force)
+        return describe_overlaps(find_overlaps(job.timeline, speech_timings(clips)))

@@ -1,21 +1,25 @@
-"""The child process that runs pyttsx3; masseur.speech._worker_client starts it and talks to it.
+"""The child process that runs a speech engine; masseur.speech._worker_client starts it.
 
-pyttsx3's espeak driver can print to stdout, hang in ``runAndWait`` and keeps one engine per
-process, so it lives here, in a process the session can kill and restart at will.
+espeak-ng calls ``exit()`` when its data is missing, a C library can hang or crash, and the
+Piper engine is a separately licensed program that masseur itself never imports: so each
+engine lives here, in a process the session can kill and restart at will.
 
-Protocol: one JSON object per line. Requests arrive on stdin; replies go to the file
-descriptor that was stdout when the process started. Everything else that writes to fd 1
-(pyttsx3's ``Audio saved to ...``, C code) lands in /dev/null.
+Protocol: requests arrive on stdin, one JSON object per line. Replies go to the file
+descriptor that was stdout when the process started: one JSON line each, and for ``synth``
+the line ``{"ok": true, "pcm": n}`` is followed by exactly n bytes of 16-bit little-endian
+mono PCM. Anything else that writes to fd 1 (C code) lands in /dev/null.
 
 This file imports nothing from masseur, so it is started by path with ``python -P`` and does
 not pay for (or depend on) importing the package.
 
 Requests and replies:
-  (at start)                                    -> {"event": "ready", "espeak": "1.51", ...}
-                                                   or {"event": "unavailable", "missing": ...}
-  {"op": "voices"}                              -> {"ok": true, "voices": [...], "default": id}
-  {"op": "synth", "text", "voice", "rate", "path", "limit"}
-                                                -> {"ok": true, "frames": n} or {"ok": false, ...}
+  (at start)                            -> {"event": "ready", "espeak": "1.51", ...}
+                                           or {"event": "unavailable", "missing": ...}
+  {"op": "voices"}                      -> {"ok": true, "voices": [...], "default": id}
+  {"op": "synth", "text", "voice", "rate", "limit"}
+                                        -> {"ok": true, "pcm": n} + n bytes, or {"ok": false, ...}
+
+Started as ``_speech_worker.py piper MODEL.onnx`` it speaks with that Piper voice instead.
 """
 
 from __future__ import annotations
@@ -24,75 +28,97 @@ import ctypes
 import json
 import os
 import sys
-import tempfile
 import threading
-import time
-import wave
+from collections.abc import Callable
 from typing import IO, Any
 
-# How long a property change may take to reach espeak's command queue before we give up.
-SETTLE_LIMIT_S = 2.0
-# About one utterance in a thousand came out as an empty WAV (never twice in a row); say it again.
+# About one utterance in a thousand came out empty with espeak's asynchronous mode (never
+# twice in a row); the synchronous one has not done so, but saying it again costs nothing.
 EMPTY_RETRIES = 2
+SAMPLE_RATE = 22050  # what masseur's cache, mixer and players expect
+# Piper at length scale 1 speaks as fast as espeak-ng at this many words per minute
+# (measured on routine sentences, speech without pauses), so the scale for a rate r is this
+# divided by r, and --rate means the same pace on both engines.
+PIPER_RATE_AT_SCALE_1 = 178.0
+# The pause espeak-ng makes after a sentence, in ms, at r words per minute is about
+# PAUSE_MS_AT_150 * 150 / r + PAUSE_OFFSET_MS (411 ms at 150, 260 at 200: measured).
+PAUSE_MS_AT_150 = 610.0
+PAUSE_OFFSET_MS = -210.0
+LEAD_MS = 20  # silence before the first word, as espeak-ng leaves
+EDGE_MS = 10  # quiet kept at each end of Piper's sentences, so no word is cut hard
+# Quieter than -40 dBFS (RMS over 2 ms) at a sentence's ends is breath and decay, not words.
+QUIET_RMS = 328
+RMS_WINDOW_MS = 2
 
 
-def _send(channel: IO[str], message: dict[str, Any]) -> None:
-    channel.write(json.dumps(message, ensure_ascii=False) + "\n")
+def _send(channel: IO[bytes], message: dict[str, Any], payload: bytes = b"") -> None:
+    channel.write(json.dumps(message, ensure_ascii=False).encode("utf-8") + b"\n" + payload)
     channel.flush()
 
 
-def _wait_until(condition: Any, limit_s: float) -> bool:
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.001)
-    return True
+class Watchdog:
+    """Ends the process if one piece of work outlasts its limit, so that it cannot linger
+    once the parent (which gives up at about the same moment) has moved on."""
+
+    def __init__(self, limit: float) -> None:
+        self._timer = threading.Timer(limit, os._exit, (4,))
+        self._timer.daemon = True
+
+    def __enter__(self) -> Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
 
 
-class Engine:
-    """One pyttsx3 espeak engine, driven one utterance at a time."""
+class EspeakEngine:
+    """espeak-ng through pyttsx3's ctypes binding, driven synchronously: each call to Synth
+    returns when the sentence is complete, its samples collected in memory by the callback.
+
+    pyttsx3's own driver runs espeak on a thread of its own and polls it every 10 ms; the
+    rate set before an utterance then sometimes reached espeak only after it had started.
+    Here nothing runs concurrently, so the same text, voice and rate give the same bytes.
+    """
 
     def __init__(self) -> None:
-        import pyttsx3
-
-        self.engine = pyttsx3.init("espeak")
         from pyttsx3.drivers import _espeak
 
         self.espeak = _espeak
+        if _espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, 1000) == -1:
+            raise RuntimeError("could not initialize espeak-ng")
         info = _espeak.Info()
         self.espeak_version = info.decode() if isinstance(info, bytes) else str(info)
-        self.default_voice = str(self.engine.getProperty("voice"))
-        self.finished = threading.Event()
-        self.engine.connect("finished-utterance", self._on_finished)
-        self._warm_up()
+        current = _espeak.GetCurrentVoice()
+        named = current.contents.name.decode("utf-8") if current and current.contents.name else ""
+        self._chunks: list[bytes] = []
+        _espeak.SetSynthCallback(self._collect)
+        # The state pyttsx3's driver starts espeak in (its default voice, 200 wpm, full
+        # volume) and a first utterance, as before: the audio masseur has always cached.
+        self._set_voice(named or "gmw/en")
+        self.default_voice = self._current_voice()
+        _espeak.SetParameter(_espeak.RATE, 200, 0)
+        _espeak.SetParameter(_espeak.VOLUME, 100, 0)
+        self.synthesize("ok", None, 200)
 
-    def _warm_up(self) -> None:
-        # A new pyttsx3 engine counts as busy until its first runAndWait, so property changes
-        # made before then wait in pyttsx3's queue and cannot be confirmed. One tiny utterance
-        # gets it out of that state (and proves that espeak can really synthesize).
-        handle, path = tempfile.mkstemp(prefix="masseur-warmup-", suffix=".wav")
-        os.close(handle)
-        try:
-            self._speak_to(path, "ok", limit=10.0)
-        finally:
-            os.unlink(path)
+    def _collect(self, wav: Any, samples: int, events: Any) -> int:
+        if samples > 0:
+            self._chunks.append(ctypes.string_at(wav, samples * 2))
+        return 0
 
-    def _on_finished(self, name: object, completed: bool) -> None:
-        self.finished.set()
+    def _set_voice(self, voice: str) -> None:
+        if self.espeak.SetVoiceByName(voice.encode("utf-8")) != 0:
+            raise ValueError(f"espeak-ng has no voice {voice!r}")
 
     def voices(self) -> list[dict[str, Any]]:
-        listed = []
-        for voice in self.espeak.ListVoices(None):
-            identifier = voice.identifier.decode("utf-8").lower()
-            listed.append(
-                {
-                    "id": identifier,
-                    "name": voice.name.decode("utf-8", errors="replace"),
-                    "languages": self._languages(voice),
-                }
-            )
-        return listed
+        return [
+            {
+                "id": voice.identifier.decode("utf-8").lower(),
+                "name": voice.name.decode("utf-8", errors="replace"),
+                "languages": self._languages(voice),
+            }
+            for voice in self.espeak.ListVoices(None)
+        ]
 
     def _languages(self, voice: Any) -> list[str]:
         # espeak packs several languages as <priority byte><name>\0 ... \0; pyttsx3 declares the
@@ -115,43 +141,84 @@ class Engine:
             offset += len(name) + 2
         return languages
 
-    def synthesize(self, text: str, voice: str | None, rate: int, path: str, limit: float) -> int:
-        engine = self.engine
-        voice = voice or self.default_voice
-        # pyttsx3 queues property changes and espeak applies them on its own thread; a
-        # change made right after an utterance sometimes landed after the next one started
-        # (the old rate was used). Wait until espeak reports the new value before speaking.
-        if engine.getProperty("voice") != voice:
-            engine.setProperty("voice", voice)
-            if not _wait_until(lambda: engine.getProperty("voice") == voice, SETTLE_LIMIT_S):
-                raise RuntimeError(f"espeak did not switch to voice {voice!r}")
-        if engine.getProperty("rate") != rate:
-            engine.setProperty("rate", rate)
-            if not _wait_until(lambda: engine.getProperty("rate") == rate, SETTLE_LIMIT_S):
-                raise RuntimeError(f"espeak did not switch to rate {rate}")
-        frames = 0
-        for _attempt in range(EMPTY_RETRIES + 1):
-            frames = self._speak_to(path, text, limit)
-            if frames > 0:
-                break
-        return frames
+    def _current_voice(self) -> str:
+        current = self.espeak.GetCurrentVoice()
+        if not current or not current.contents.identifier:
+            return ""
+        return str(current.contents.identifier.decode("utf-8").lower())
 
-    def _speak_to(self, path: str, text: str, limit: float) -> int:
-        engine = self.engine
-        self.finished.clear()
-        # One save_to_file per runAndWait: with several, only the last file is written.
-        engine.save_to_file(text, path)
-        # runAndWait has been seen to return before the file was written (when the previous
-        # utterance's callback had not quite finished); the event is the signal to trust.
-        engine.runAndWait()
-        if not self.finished.wait(limit):
-            # The parent gives up on us at about the same moment; do not linger as an orphan.
-            os._exit(4)
-        # The event fires from inside espeak's callback, which still has bookkeeping to do;
-        # starting the next utterance before it returns can lose that utterance.
-        _wait_until(lambda: not self.espeak.IsPlaying(), SETTLE_LIMIT_S)
-        with wave.open(path, "rb") as written:
-            return written.getnframes()
+    def synthesize(self, text: str, voice: str | None, rate: int) -> bytes:
+        espeak = self.espeak
+        if voice and self._current_voice() != voice:
+            self._set_voice(voice)
+        espeak.SetParameter(espeak.RATE, rate, 0)
+        if espeak.GetParameter(espeak.RATE) != rate:
+            raise ValueError(f"espeak-ng did not take the rate {rate}")
+        pcm = b""
+        for _attempt in range(EMPTY_RETRIES + 1):
+            self._chunks = []
+            espeak.Synth(text.encode("utf-8"), flags=espeak.ENDPAUSE | espeak.CHARS_UTF8)
+            pcm = b"".join(self._chunks)
+            if pcm:
+                break
+        return pcm
+
+
+class PiperEngine:
+    """One Piper voice (an ``.onnx`` model beside its ``.onnx.json``), at espeak-ng's pace:
+    the same words per minute, and the same pauses between sentences."""
+
+    def __init__(self, model: str) -> None:
+        from piper import PiperVoice, SynthesisConfig
+
+        self.voice = PiperVoice.load(model)
+        self._config = SynthesisConfig
+        self.espeak_version = "piper"
+        self.default_voice = model
+        rate = int(self.voice.config.sample_rate)
+        if rate != SAMPLE_RATE:
+            raise ValueError(f"the voice speaks at {rate} Hz; masseur needs {SAMPLE_RATE} Hz")
+
+    def voices(self) -> list[dict[str, Any]]:
+        return []
+
+    def synthesize(self, text: str, voice: str | None, rate: int) -> bytes:
+        import numpy as np
+
+        # Full volume without Piper's per-sentence normalisation: levels like espeak-ng's.
+        config = self._config(
+            length_scale=PIPER_RATE_AT_SCALE_1 / rate, normalize_audio=False, volume=1.0
+        )
+        pause_ms = max(100.0, PAUSE_MS_AT_150 * 150 / rate + PAUSE_OFFSET_MS)
+        edge = SAMPLE_RATE * EDGE_MS // 1000
+        pause = np.zeros(round(SAMPLE_RATE * pause_ms / 1000) - 2 * edge, dtype="<i2")
+        parts = [np.zeros(SAMPLE_RATE * LEAD_MS // 1000 - edge, dtype="<i2")]
+        for chunk in self.voice.synthesize(text, config):
+            spoken = _trimmed(np.frombuffer(chunk.audio_int16_bytes, dtype="<i2"), edge)
+            if spoken.size:
+                parts += [spoken, pause]
+        return b"".join(part.tobytes() for part in parts) if len(parts) > 1 else b""
+
+
+def _trimmed(samples: Any, edge: int) -> Any:
+    """A sentence from its first to its last sound above QUIET_RMS, faded in and out over
+    ``edge`` samples: Piper ends sentences with a long quiet decay, which would keep the
+    subtitle of a sentence on screen a tenth of a second after it is heard."""
+    import numpy as np
+
+    window = SAMPLE_RATE * RMS_WINDOW_MS // 1000
+    whole = len(samples) // window * window
+    power = np.mean(np.square(samples[:whole].reshape(-1, window).astype(np.float64)), axis=1)
+    loud = np.flatnonzero(power >= QUIET_RMS**2)
+    if not loud.size:
+        return samples[:0]
+    start = max(0, int(loud[0]) * window - edge)
+    end = min(len(samples), (int(loud[-1]) + 1) * window + edge)
+    part = samples[start:end].astype(np.float64)
+    ramp = np.linspace(0.0, 1.0, min(edge, len(part) // 2))
+    part[: len(ramp)] *= ramp
+    part[len(part) - len(ramp) :] *= ramp[::-1]
+    return np.rint(part).astype("<i2")
 
 
 def _describe(error: BaseException) -> str:
@@ -159,24 +226,26 @@ def _describe(error: BaseException) -> str:
     return " ".join(f"{type(error).__name__}: {error}".split())
 
 
+Engine = EspeakEngine | PiperEngine
+
+
 def handle(engine: Engine, request: dict[str, Any]) -> dict[str, Any]:
-    """Answer one request; an exception here becomes an error reply, not a dead worker."""
+    """Answer one request; an exception here becomes an error reply, not a dead worker.
+
+    A ``synth`` reply carries its samples under ``pcm``, sent after the JSON line."""
     op = request.get("op")
     if op == "voices":
         return {"ok": True, "voices": engine.voices(), "default": engine.default_voice}
     if op == "synth":
-        frames = engine.synthesize(
-            str(request["text"]),
-            request.get("voice"),
-            int(request["rate"]),
-            str(request["path"]),
-            float(request.get("limit", 30.0)),
-        )
-        return {"ok": True, "frames": frames}
+        with Watchdog(float(request.get("limit", 30.0))):
+            pcm = engine.synthesize(
+                str(request["text"]), request.get("voice"), int(request["rate"])
+            )
+        return {"ok": True, "pcm": pcm}
     return {"ok": False, "error": f"unknown request {op!r}"}
 
 
-def serve(requests: IO[str], replies: IO[str], engine: Engine) -> None:
+def serve(requests: IO[str], replies: IO[bytes], engine: Engine) -> None:
     for line in requests:
         if not line.strip():
             continue
@@ -184,20 +253,24 @@ def serve(requests: IO[str], replies: IO[str], engine: Engine) -> None:
             reply = handle(engine, json.loads(line))
         except Exception as error:
             reply = {"ok": False, "error": _describe(error)}
-        _send(replies, reply)
+        pcm = reply.pop("pcm", None)
+        if isinstance(pcm, bytes):
+            reply["pcm"] = len(pcm)
+            _send(replies, reply, pcm)
+        else:
+            _send(replies, reply)
 
 
-def start_engine(replies: IO[str]) -> Engine | None:
-    """Start pyttsx3 and say whether it worked: a ready or an unavailable message."""
+def start_engine(replies: IO[bytes], make: Callable[[], Engine], needs: str) -> Engine | None:
+    """Start the engine and say whether it worked: a ready or an unavailable message."""
     try:
-        import pyttsx3  # noqa: F401
-    except Exception as error:
-        _send(replies, {"event": "unavailable", "missing": "pyttsx3", "error": _describe(error)})
+        engine = make()
+    except ImportError as error:
+        _send(replies, {"event": "unavailable", "missing": needs, "error": _describe(error)})
         return None
-    try:
-        engine = Engine()
     except Exception as error:
-        _send(replies, {"event": "unavailable", "missing": "espeak-ng", "error": _describe(error)})
+        missing = "espeak-ng" if needs == "pyttsx3" else "voice"
+        _send(replies, {"event": "unavailable", "missing": missing, "error": _describe(error)})
         return None
     _send(
         replies,
@@ -211,20 +284,25 @@ def start_engine(replies: IO[str]) -> Engine | None:
     return engine
 
 
-def claim_stdout() -> IO[str]:
+def claim_stdout() -> IO[bytes]:
     """Keep the real stdout for replies and point fd 1 (and sys.stdout) at /dev/null."""
     sys.stdout.flush()
     reply_fd = os.dup(1)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
-    return os.fdopen(reply_fd, "w", encoding="utf-8", buffering=1)
+    return os.fdopen(reply_fd, "wb")
 
 
-def main() -> int:
+def main(arguments: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if arguments is None else arguments
     replies = claim_stdout()
     requests = open(sys.stdin.fileno(), encoding="utf-8", closefd=False)  # noqa: SIM115
-    engine = start_engine(replies)
+    if arguments[:1] == ["piper"] and len(arguments) == 2:
+        model = arguments[1]
+        engine = start_engine(replies, lambda: PiperEngine(model), "piper-tts")
+    else:
+        engine = start_engine(replies, EspeakEngine, "pyttsx3")
     if engine is None:
         return 3
     serve(requests, replies, engine)

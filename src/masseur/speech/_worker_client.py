@@ -11,12 +11,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from masseur.speech.base import (
     INSTALL_ESPEAK,
+    INSTALL_PIPER,
     INSTALL_PYTTSX3,
     SpeechFailed,
     SpeechTimeout,
@@ -41,9 +42,15 @@ class Expired(Exception):
 class Worker:
     """One running ``_speech_worker.py``: JSON lines in, JSON lines out, killable."""
 
-    def __init__(self, command: Sequence[str], deadline: float) -> None:
+    def __init__(self, command: Sequence[str], deadline: float | None = None) -> None:
+        """Start the process; with a ``deadline``, also wait until its engine is ready.
+
+        Without one, the engine starts while the caller does other work, and the first
+        request (or :meth:`wait_ready`) waits for it.
+        """
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
         self._buffer = b""
+        self.hello: dict[str, Any] | None = None
         try:
             self.process = subprocess.Popen(
                 list(command),
@@ -65,6 +72,13 @@ class Worker:
             target=self._drain_stderr, args=(self.process.stderr,), daemon=True
         ).start()
         self.exit_detail = ""
+        if deadline is not None:
+            self.wait_ready(deadline)
+
+    def wait_ready(self, deadline: float) -> None:
+        """Wait for the engine's first word: ready, or why it cannot work (raised)."""
+        if self.hello is not None:
+            return
         try:
             hello = self.receive(deadline)
         except Expired:
@@ -82,6 +96,10 @@ class Worker:
             detail = one_line(str(hello.get("error", "")))
             if hello.get("missing") == "pyttsx3":
                 raise SpeechUnavailable(f"speech needs pyttsx3 ({detail}); {INSTALL_PYTTSX3}")
+            if hello.get("missing") == "piper-tts":
+                raise SpeechUnavailable(f"Piper voices need piper-tts ({detail}); {INSTALL_PIPER}")
+            if hello.get("missing") == "voice":
+                raise SpeechUnavailable(f"the Piper voice cannot be used ({detail})")
             raise SpeechUnavailable(
                 f"speech needs espeak-ng, which is missing or broken ({detail}); {INSTALL_ESPEAK}"
             )
@@ -124,18 +142,22 @@ class Worker:
                 raise self._died() from None
             data = data[written:]
 
-    def receive(self, deadline: float) -> dict[str, Any]:
-        while b"\n" not in self._buffer:
+    def _fill(self, deadline: float, enough: Callable[[], bool]) -> None:
+        while not enough():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise Expired
             readable, _, _ = select.select([self._stdout_fd], [], [], remaining)
             if not readable:
                 continue
-            chunk = os.read(self._stdout_fd, 65536)
+            chunk = os.read(self._stdout_fd, 1 << 20)
             if not chunk:
                 raise self._died()
             self._buffer += chunk
+
+    def receive(self, deadline: float) -> dict[str, Any]:
+        """The next reply; a reply announcing ``pcm`` bytes gets them under ``pcm``."""
+        self._fill(deadline, lambda: b"\n" in self._buffer)
         line, _, self._buffer = self._buffer.partition(b"\n")
         try:
             message = json.loads(line)
@@ -143,9 +165,14 @@ class Worker:
             raise SpeechFailed(f"the speech engine sent garbage: {line[:200]!r}") from None
         if not isinstance(message, dict):
             raise SpeechFailed(f"the speech engine sent garbage: {line[:200]!r}")
+        size = message.get("pcm")
+        if isinstance(size, int):
+            self._fill(deadline, lambda: len(self._buffer) >= size)
+            message["pcm"], self._buffer = self._buffer[:size], self._buffer[size:]
         return message
 
     def request(self, message: dict[str, Any], deadline: float) -> dict[str, Any]:
+        self.wait_ready(deadline)
         self.send(message, deadline)
         return self.receive(deadline)
 

@@ -19,6 +19,7 @@ DEFAULT_RATE = 150  # when neither the settings nor the routine choose a rate
 
 INSTALL_ESPEAK = "install it with `sudo apt-get install espeak-ng`"
 INSTALL_PYTTSX3 = "install it with `pip install pyttsx3`"
+INSTALL_PIPER = "install it with `pip install 'masseur[piper]'`"
 
 
 class SpeechUnavailable(MasseurError):

@@ -1,15 +1,17 @@
-"""The real synthesizer: pyttsx3 and espeak-ng in worker processes, with a file cache.
+"""The real synthesizer: espeak-ng (through pyttsx3's binding) or Piper in worker processes,
+with a file cache.
 
-pyttsx3 runs in a child process (``_speech_worker.py``), one per voice, that this module can
-kill and restart: espeak-ng calls ``exit()`` when its data files are missing, pyttsx3 prints
-``Audio saved to ...`` on stdout and ``runAndWait`` has been reported to hang. None of that
+Each engine runs in a child process (``_speech_worker.py``), one per voice, that this module
+can kill and restart: espeak-ng calls ``exit()`` when its data files are missing, a C library
+can hang, and Piper (GPL) must stay out of masseur's own process. The worker sends each
+sentence's samples down its pipe and this module writes them to the cache. None of that
 reaches the caller, who only ever sees a WAV path, SpeechTimeout, SpeechFailed or
 SpeechUnavailable.
 
 Why one worker per voice: after switching an engine from ``zle/ru`` to ``gmw/en`` the next
 English sentence came out 8 % longer, and every later one still 2 % longer than on a fresh
-engine, so a cached file would have depended on what was said before it. Rate changes did
-not leave such traces once each one is confirmed (see the worker).
+engine, so a cached file would have depended on what was said before it. Rate changes
+leave no such traces.
 """
 
 from __future__ import annotations
@@ -41,6 +43,12 @@ from masseur.speech.base import (
 )
 from masseur.speech.engine import engine_identity
 from masseur.speech.estimate import estimate_speech_ms
+from masseur.speech.piper_voices import (
+    PiperVoice,
+    is_piper,
+    piper_fingerprint,
+    resolve_piper_voice,
+)
 from masseur.speech.voices import (
     cached_voices,
     catalog_lock,
@@ -49,10 +57,10 @@ from masseur.speech.voices import (
     store_voices,
 )
 from masseur.text import quote
-from masseur.wav import wav_frames
+from masseur.wav import wav_frames, write_wav
 
 # Bump when the way files are made changes, so old cache entries are not served.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: PCM from espeak-ng's synchronous mode, collected in memory
 MAX_WORKERS = 2  # one per voice; a session normally uses one
 LEFTOVER_AGE_S = 3600.0  # a .part file this old belongs to no running synthesis
 
@@ -93,7 +101,9 @@ class Pyttsx3Synthesizer:
         self.cache_hits = 0
         self.worker_starts = 0
         self._workers: collections.OrderedDict[str, Worker] = collections.OrderedDict()
-        self._spare: Worker | None = None  # started to list voices, not yet given a voice
+        self._spare: Worker | None = None  # started ahead of need, not yet given a voice
+        self._spare_command: list[str] = []
+        self._piper_voices: dict[str, PiperVoice] = {}
         self._engine_lock = threading.Lock()
         self._closed = False
         self._swept = False
@@ -105,23 +115,46 @@ class Pyttsx3Synthesizer:
         if timeout is None:
             timeout = default_timeout_s(text, settings.rate)
         deadline = time.monotonic() + timeout
-        voices = self._voices(deadline)
-        voice_id = default_voice(voices)
-        if settings.voice and settings.voice.strip():
-            picked = pick_voice(voices, settings.voice)
-            if picked is None:
-                raise NoVoiceForLanguage(settings.voice.strip())
-            voice_id = picked
+        voice_id = self.voice_id(settings.voice, deadline)
         target = self.cache_path(text, VoiceSettings(voice_id, settings.rate))
         if wav_frames(target) is not None:
             self.cache_hits += 1
             return target
         return self._make(text, voice_id, settings.rate, target, deadline)
 
+    def voice_id(self, wanted: str | None, deadline: float | None = None) -> str:
+        """The id of the voice to use for a voice id, a language code or None (the default)."""
+        if is_piper(wanted):
+            assert wanted is not None
+            return self._piper_voice(wanted).id
+        voices = self._voices(deadline or time.monotonic() + WORKER_START_TIMEOUT_S)
+        if not wanted or not wanted.strip():
+            return default_voice(voices)
+        picked = pick_voice(voices, wanted)
+        if picked is None:
+            raise NoVoiceForLanguage(wanted.strip())
+        return picked
+
     def cache_path(self, text: str, settings: VoiceSettings) -> Path:
         """Where the sentence is (or would be) cached; ``settings.voice`` must be a voice id."""
-        key = cache_key(engine_identity().fingerprint, settings.voice or "", settings.rate, text)
+        voice_id = settings.voice or ""
+        if is_piper(voice_id):
+            fingerprint = "piper-" + piper_fingerprint(self._piper_voice(voice_id))
+        else:
+            fingerprint = engine_identity().fingerprint
+        key = cache_key(fingerprint, voice_id, settings.rate, text)
         return self.cache_dir / f"{key}.wav"
+
+    def prepare(self, voice: str | None = None) -> None:
+        """Start the engine for ``voice`` now, without waiting for it, so that it gets ready
+        while the caller loads the routine; the first sentence then finds it running."""
+        command = self._command_for(voice)
+        with self._engine_lock:
+            if self._closed or self._workers or self._spare is not None:
+                return
+            self._spare = Worker(command)
+            self._spare_command = command
+            self.worker_starts += 1
 
     def check(self, timeout: float = WORKER_START_TIMEOUT_S) -> None:
         """Raise SpeechUnavailable now, rather than at the first sentence, if speech cannot work.
@@ -172,8 +205,12 @@ class Pyttsx3Synthesizer:
         # Ask a worker of our own rather than a throwaway one: it then makes the first
         # sentence, which saves a process start (~0.1 s) on a cold start.
         with self._engine(deadline):
+            if self._spare is not None and self._spare_command != self.worker_command:
+                self._spare.close()  # a Piper engine cannot list espeak-ng's voices
+                self._spare = None
             if self._spare is None:
-                self._spare = self._start_worker(deadline)
+                self._spare = self._start_worker(self.worker_command, deadline)
+                self._spare_command = self.worker_command
             try:
                 reply = self._spare.request({"op": "voices"}, deadline)
             except Expired:
@@ -200,9 +237,24 @@ class Pyttsx3Synthesizer:
         finally:
             self._engine_lock.release()
 
-    def _start_worker(self, deadline: float) -> Worker:
+    def _piper_voice(self, wanted: str) -> PiperVoice:
+        # Looking for voices scans folders: once per name and synthesizer is enough.
+        key = wanted.strip().lower()
+        voice = self._piper_voices.get(key)
+        if voice is None:
+            voice = self._piper_voices[key] = resolve_piper_voice(wanted, None)
+        return voice
+
+    def _command_for(self, voice: str | None) -> list[str]:
+        if not is_piper(voice):
+            return self.worker_command
+        assert voice is not None
+        model = self._piper_voice(voice).model
+        return [*default_worker_command(), "piper", str(model)]
+
+    def _start_worker(self, command: list[str], deadline: float) -> Worker:
         try:
-            worker = Worker(self.worker_command, deadline)
+            worker = Worker(command, deadline)
         except Expired:
             raise SpeechTimeout("the speech engine took too long to start") from None
         self.worker_starts += 1
@@ -217,14 +269,12 @@ class Pyttsx3Synthesizer:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 if not self._swept:
                     self._sweep_leftovers(target.parent)
-                # The worker writes the file beside the target; it is renamed into place
-                # only once it holds a whole sentence.
-                with atomic.replacing(target) as temporary:
-                    self._synthesize_into(temporary, text, voice_id, rate, deadline)
-                    if wav_frames(temporary) is None:
-                        raise SpeechFailed(
-                            f"the speech engine wrote an empty file for {quote(text)}"
-                        )
+                pcm = self._synthesize_pcm(text, voice_id, rate, deadline)
+                if not pcm:
+                    raise SpeechFailed(f"the speech engine gave no sound for {quote(text)}")
+                # A cache entry is checked when read (wav_frames) and can be made again:
+                # it need not wait for the disk.
+                write_wav(target, pcm, durable=False)
             except OSError as error:
                 raise SpeechFailed(
                     f"cannot write to the speech cache {target.parent}: {error.strerror or error}"
@@ -256,23 +306,21 @@ class Pyttsx3Synthesizer:
         while len(self._workers) >= MAX_WORKERS:
             _, oldest = self._workers.popitem(last=False)
             oldest.close()
-        if self._spare is not None and self._spare.alive():
+        command = self._command_for(voice_id)
+        if self._spare is not None and self._spare.alive() and self._spare_command == command:
             worker, self._spare = self._spare, None
         else:
-            worker = self._start_worker(deadline)
+            worker = self._start_worker(command, deadline)
         self._workers[voice_id] = worker
         return worker
 
-    def _synthesize_into(
-        self, path: Path, text: str, voice_id: str, rate: int, deadline: float
-    ) -> None:
+    def _synthesize_pcm(self, text: str, voice_id: str, rate: int, deadline: float) -> bytes:
         worker = self._worker_for(voice_id, deadline)
         request = {
             "op": "synth",
             "text": text,
             "voice": voice_id,
             "rate": rate,
-            "path": str(path),
             # The worker gives up on its own a little after we do, so that it cannot linger
             # if this process has died.
             "limit": max(0.5, deadline - time.monotonic()) + 2.0,
@@ -287,10 +335,12 @@ class Pyttsx3Synthesizer:
         except SpeechFailed:
             self._drop_worker(voice_id, worker)
             raise
-        if not reply.get("ok"):
+        pcm = reply.get("pcm")
+        if not reply.get("ok") or not isinstance(pcm, bytes):
             # The engine's state is unknown after an error: start afresh next time.
             self._drop_worker(voice_id, worker)
             raise SpeechFailed(f"could not synthesize {quote(text)}: {reply.get('error')}")
+        return pcm
 
     def _drop_worker(self, voice_id: str, worker: Worker) -> None:
         worker.kill()

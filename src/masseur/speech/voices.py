@@ -13,6 +13,13 @@ from masseur import atomic
 from masseur.speech._worker_client import ask_new_worker, default_worker_command
 from masseur.speech.base import NoVoiceForLanguage, SpeechFailed, VoiceInfo, normalize_language
 from masseur.speech.engine import engine_identity
+from masseur.speech.piper_voices import (
+    find_piper_voice,
+    find_piper_voices,
+    is_piper,
+    resolve_piper_voice,
+    speaks,
+)
 
 _catalog: tuple[str, list[VoiceInfo]] | None = None  # (fingerprint, voices)
 catalog_lock = threading.Lock()
@@ -118,6 +125,38 @@ def pick_voice(voices: Sequence[VoiceInfo], wanted: str) -> str | None:
     return None
 
 
+def check_voice(voice: str | None, language: str | None) -> None:
+    """BadInput now, in one line, for a Piper voice that cannot read ``language`` here.
+
+    espeak-ng voices are checked when the synthesizer picks one (a worker lists them).
+    """
+    if is_piper(voice):
+        assert voice is not None
+        resolve_piper_voice(voice, language)
+
+
+def voice_for_routine(voice: str | None, language: str, *, asked_now: bool) -> str:
+    """The voice (id or language code) to read a routine in ``language`` with.
+
+    A Piper voice reads only routines in its own language. One asked for on the command line
+    (``asked_now``) that cannot is bad input; one from the settings gives way to a Piper
+    voice that speaks the language, else to espeak-ng's voice for it: a Russian routine
+    stays on espeak-ng unless a Russian Piper voice is there. Piper missing altogether is
+    bad input either way.
+    """
+    if not is_piper(voice):
+        return voice or language
+    assert voice is not None
+    if asked_now:
+        return resolve_piper_voice(voice, language).id
+    resolve_piper_voice(voice, None)  # installed, and the voice is there
+    chosen = find_piper_voice(voice)
+    if chosen is not None and speaks(chosen.language, language):
+        return chosen.id
+    same_language = [found for found in find_piper_voices() if speaks(found.language, language)]
+    return same_language[0].id if same_language else language
+
+
 def resolve_voice(voice_or_language: str | None, language: str | None) -> str | None:
     """A voice id for an explicit voice (id or language code), else for ``language``.
 
@@ -129,6 +168,8 @@ def resolve_voice(voice_or_language: str | None, language: str | None) -> str | 
     wanted = voice_or_language if voice_or_language and voice_or_language.strip() else language
     if wanted is None or not wanted.strip():
         return None
+    if is_piper(wanted):
+        return resolve_piper_voice(wanted, language).id
     choice = pick_voice(list_voices(), wanted)
     if choice is None:
         raise NoVoiceForLanguage(wanted.strip())
