@@ -134,11 +134,15 @@ def piper_version() -> str:
 
 
 def piper_fingerprint(voice: PiperVoice) -> str:
-    """Changes when the model or Piper is replaced: part of the voice's cache keys."""
-    try:
-        status = voice.model.stat()
-        mark = f"{status.st_size}:{status.st_mtime_ns}"
-    except OSError:
-        mark = "missing"
-    material = f"piper {piper_version()}\n{voice.name}:{mark}"
+    """Changes when the model, Piper or masseur's worker changes: part of the cache keys."""
+    # The worker's code decides the pace, pauses and trimming of Piper's speech.
+    worker = Path(__file__).with_name("_speech_worker.py")
+    marks = []
+    for path in (voice.model, worker):
+        try:
+            status = path.stat()
+            marks.append(f"{path.name}:{status.st_size}:{status.st_mtime_ns}")
+        except OSError:
+            marks.append(f"{path.name}:missing")
+    material = "\n".join([f"piper {piper_version()}", voice.name, *marks])
     return hashlib.sha256(material.encode()).hexdigest()[:16]

@@ -174,14 +174,17 @@ class Pyttsx3Synthesizer:
         locked = self._engine_lock.acquire(timeout=1.0)
         try:
             workers = list(self._workers.values())
-            if self._spare is not None:
-                workers.append(self._spare)
+            spare = self._spare
             if locked:
                 self._workers.clear()
                 self._spare = None
         finally:
             if locked:
                 self._engine_lock.release()
+        if spare is not None:
+            # Started ahead of need and never needed (everything was cached): it may still
+            # be starting up, and has nothing to finish.
+            spare.kill()
         for worker in workers:
             if locked:
                 worker.close()
