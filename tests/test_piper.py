@@ -136,7 +136,9 @@ def test_run_speaks_the_introduction_with_piper(tmp_path: Path) -> None:
     from masseur.routine import load_routine
     from masseur.timeline import TimelineOptions, build_timeline
 
-    timeline = build_timeline(load_routine(E2E_ROUTINE), TimelineOptions(rate=150))
+    # --yes and --plain: nobody confirmed the warnings on a live screen, so they are spoken.
+    options = TimelineOptions(rate=150, speak_warnings=True)
+    timeline = build_timeline(load_routine(E2E_ROUTINE), options)
     intro = timeline.spoken()[0]
     assert intro.kind is EventKind.INTRO
     with Pyttsx3Synthesizer(home / "cache" / "speech") as cached:

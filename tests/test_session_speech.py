@@ -26,8 +26,9 @@ ROUTINE = Path(__file__).parent / "data" / "routines" / "e2e.yaml"
 RATE = 250
 
 
-def e2e_timeline() -> Timeline:
-    return build_timeline(load_routine(ROUTINE), TimelineOptions(rate=RATE))
+def e2e_timeline(*, speak_warnings: bool = False) -> Timeline:
+    options = TimelineOptions(rate=RATE, speak_warnings=speak_warnings)
+    return build_timeline(load_routine(ROUTINE), options)
 
 
 def test_only_the_next_few_sentences_are_held_in_memory(
@@ -113,7 +114,8 @@ def test_twenty_cold_starts_each_speak_the_introduction_first(tmp_path: Path) ->
     # Each start has an empty speech cache: the engine starts, lists its voices and makes the
     # introduction while the session waits for it. The session is stopped with Ctrl-C as soon
     # as the first sound has been played (recipe A plays without pacing).
-    timeline = e2e_timeline()
+    # --yes and --plain: nobody confirmed the warnings on a live screen, so they are spoken.
+    timeline = e2e_timeline(speak_warnings=True)
     intro = timeline.spoken()[0]
     voice = resolve_voice(None, "en")
     for attempt in range(20):

@@ -29,11 +29,17 @@ AHEAD = 3  # sentences held ready after the one due
 
 def safety_sentences(timeline: Timeline) -> Callable[[Event], bool]:
     """Which events carry safety words: the introduction, and any sentence with the safety
-    reminder in it."""
-    reminder = phrases_for(timeline.language).safety
+    reminder or the spoken contraindications in it."""
+    phrases = phrases_for(timeline.language)
+    reminders = (
+        phrases.safety,
+        phrases.safety_other,
+        phrases.warnings_before,
+        phrases.warnings_before_other,
+    )
 
     def carries_safety(event: Event) -> bool:
-        return event.kind is EventKind.INTRO or reminder in event.text
+        return event.kind is EventKind.INTRO or any(text in event.text for text in reminders)
 
     return carries_safety
 
