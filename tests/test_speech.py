@@ -204,6 +204,23 @@ def test_a_damaged_cache_entry_is_made_again(synthesizer: Pyttsx3Synthesizer) ->
     assert not [leftover for leftover in path.parent.iterdir() if leftover.suffix == ".part"]
 
 
+def test_a_cache_entry_with_a_good_header_but_other_samples_is_made_again(
+    synthesizer: Pyttsx3Synthesizer,
+) -> None:
+    path = synthesizer.synthesize(SENTENCE, VoiceSettings())
+    good = path.read_bytes()
+    # Same length, valid header, but full-scale noise where the speech was.
+    noise = good[:44] + bytes([0xFF, 0x7F]) * ((len(good) - 44) // 2)
+    path.write_bytes(noise)
+    assert wav_frames(path) is not None  # the header alone cannot tell
+    again = synthesizer.synthesize(SENTENCE, VoiceSettings())
+    assert again == path
+    assert synthesizer.synthesized == 2  # made again, not played as noise
+    # (an engine that spoke before varies its pauses by a few samples, hence approx)
+    assert again.read_bytes() != noise
+    assert len(again.read_bytes()) == pytest.approx(len(good), rel=0.01)
+
+
 def test_half_written_files_left_by_a_killed_process_are_swept(tmp_path: Path) -> None:
     cache = tmp_path / "speech"
     cache.mkdir()

@@ -72,6 +72,28 @@ def default_timeout_s(text: str, rate: int) -> float:
     return 10.0 + estimate_speech_ms(text, rate) / 1000 * 0.25
 
 
+def _checksum_path(entry: Path) -> Path:
+    return entry.with_suffix(".sha256")
+
+
+def _checksum(entry: Path) -> bytes:
+    return hashlib.sha256(entry.read_bytes()).hexdigest().encode("ascii")
+
+
+def is_intact(entry: Path) -> bool:
+    """Whether a cache entry is a whole WAV file with the very samples that were made.
+
+    A file with a valid header but other data (a disk error, a stray write) would otherwise
+    be played as noise; its checksum, kept beside it, tells. Such an entry is made again.
+    """
+    if wav_frames(entry) is None:
+        return False
+    try:
+        return _checksum_path(entry).read_bytes() == _checksum(entry)
+    except OSError:
+        return False
+
+
 def cache_key(fingerprint: str, voice_id: str, rate: int, text: str) -> str:
     """The name a sentence is cached under: it changes with anything that changes the sound."""
     material = json.dumps([CACHE_FORMAT, fingerprint, voice_id, rate, text], ensure_ascii=False)
@@ -117,7 +139,7 @@ class Pyttsx3Synthesizer:
         deadline = time.monotonic() + timeout
         voice_id = self.voice_id(settings.voice, deadline)
         target = self.cache_path(text, VoiceSettings(voice_id, settings.rate))
-        if wav_frames(target) is not None:
+        if is_intact(target):
             self.cache_hits += 1
             return target
         return self._make(text, voice_id, settings.rate, target, deadline)
@@ -265,7 +287,7 @@ class Pyttsx3Synthesizer:
 
     def _make(self, text: str, voice_id: str, rate: int, target: Path, deadline: float) -> Path:
         with self._engine(deadline):
-            if wav_frames(target) is not None:  # made by another thread while we waited
+            if is_intact(target):  # made by another thread while we waited
                 self.cache_hits += 1
                 return target
             try:
@@ -275,9 +297,10 @@ class Pyttsx3Synthesizer:
                 pcm = self._synthesize_pcm(text, voice_id, rate, deadline)
                 if not pcm:
                     raise SpeechFailed(f"the speech engine gave no sound for {quote(text)}")
-                # A cache entry is checked when read (wav_frames) and can be made again:
+                # A cache entry is checked when read (is_intact) and can be made again:
                 # it need not wait for the disk.
                 write_wav(target, pcm, durable=False)
+                atomic.write_bytes(_checksum_path(target), _checksum(target), durable=False)
             except OSError as error:
                 raise SpeechFailed(
                     f"cannot write to the speech cache {target.parent}: {error.strerror or error}"
