@@ -44,3 +44,14 @@ def read_regular_file(path: Path, limit: int) -> bytes:
     too large); BadInput for special files, OSError as raised."""
     with open_regular_file(path) as handle:
         return handle.read(limit + 1)
+
+
+def decode_text(raw: bytes, where: str) -> str:
+    """``raw`` as UTF-8 text; BadInput naming the line where it stops being UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise BadInput(
+            "file is not valid UTF-8 text; save it as UTF-8", location=f"{where}:{line}:1"
+        ) from None

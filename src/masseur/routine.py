@@ -27,7 +27,7 @@ from pydantic import (
 
 from masseur.durations import DURATION_HELP, parse_duration_ms
 from masseur.errors import BadInput
-from masseur.files import read_regular_file
+from masseur.files import decode_text, read_regular_file
 from masseur.speech.base import MAX_RATE, MIN_RATE
 from masseur.yaml_reader import LoadProblem, Location, Mark, PositionIndex, parse_yaml
 from masseur.zones import ZONE_SLUGS, check_zone
@@ -383,13 +383,7 @@ def read_routine_text(path: Path) -> str:
             f"file is larger than {MAX_FILE_BYTES // 1024} KiB; a routine file should be small",
             location=f"{source}:1:1",
         )
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise BadInput(
-            "file is not valid UTF-8 text; save it as UTF-8", location=f"{source}:{line}:1"
-        ) from None
+    return decode_text(raw, source)
 
 
 def load_routine(path: Path) -> Routine:

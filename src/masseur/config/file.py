@@ -22,7 +22,7 @@ from masseur.config.table import (
     unknown_setting_message,
 )
 from masseur.errors import BadInput
-from masseur.files import read_regular_file
+from masseur.files import decode_text, read_regular_file
 
 CONFIG_FILE_NAME = "config.toml"
 MAX_CONFIG_BYTES = 64 * 1024
@@ -106,13 +106,7 @@ def read_config_text(path: Path) -> str | None:
         raise BadInput(f"cannot read: {error.strerror}", location=str(path)) from None
     if len(raw) > MAX_CONFIG_BYTES:
         raise BadInput(f"is larger than {MAX_CONFIG_BYTES // 1024} KiB", location=str(path))
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise BadInput(
-            "file is not valid UTF-8 text; save it as UTF-8", location=f"{path}:{line}:1"
-        ) from None
+    return decode_text(raw, str(path))
 
 
 def load_config(path: Path | None = None) -> dict[str, SettingValue]:
