@@ -133,7 +133,8 @@ def main() -> None:
 
     _, routine = load(args.routine)
     rate = routine.voice.rate or DEFAULT_RATE
-    timeline = build_timeline(routine, TimelineOptions(rate=rate))
+    # An audio export, like a --yes --plain session, speaks the contraindications.
+    timeline = build_timeline(routine, TimelineOptions(rate=rate, speak_warnings=True))
     texts = list(dict.fromkeys(event.text for event in timeline.spoken()))
     voice_id = resolve_voice(routine.voice.voice, routine.language)
     voice = voice_id or routine.language

@@ -69,7 +69,10 @@ def write_routine(folder: Path, name: str, steps: int) -> Path:
 
 
 def warm_cache(routine: Path, cache: Path) -> int:
-    timeline = build_timeline(load_routine(routine), TimelineOptions(rate=RATE))
+    # A --yes --plain session speaks the contraindications: nobody confirmed them on screen.
+    timeline = build_timeline(
+        load_routine(routine), TimelineOptions(rate=RATE, speak_warnings=True)
+    )
     settings = VoiceSettings(resolve_voice(None, "en"), RATE)
     texts = list(dict.fromkeys(event.text for event in timeline.spoken()))
     with Pyttsx3Synthesizer(cache_dir=cache / "speech") as synthesizer:

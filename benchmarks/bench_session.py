@@ -108,7 +108,10 @@ def main() -> None:
         "--rate",
         str(rate),
     ]
-    timeline = build_timeline(load_routine(routine_path), TimelineOptions(rate=rate))
+    # A --yes --plain session speaks the contraindications: nobody confirmed them on screen.
+    timeline = build_timeline(
+        load_routine(routine_path), TimelineOptions(rate=rate, speak_warnings=True)
+    )
 
     # Warm the speech cache, as a second session of the same routine would find it.
     voice = resolve_voice(None, "en")
