@@ -80,3 +80,28 @@ def test_a_second_list_loads_no_routine_nor_the_libraries_for_them(masseur_home:
         rows = json.loads(result.stdout)
         assert len(rows) >= 10, attempt
     assert result.stderr.strip() == "loaded:"
+
+
+LIST_TABLE = LIST_WITHOUT_PARSING.replace('["list", "--json"]', '["list"]')
+
+
+def test_the_table_fits_80_columns_by_wrapping_titles_without_loading_rich(
+    masseur_home: Path,
+) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "COLUMNS": "80"}
+    for attempt in ("builds the index", "reads it"):
+        result = subprocess.run(
+            [sys.executable, "-c", LIST_TABLE],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        lines = result.stdout.splitlines()
+        assert max(len(line) for line in lines) <= 80, attempt
+        # A title too long for its column goes on under it, whole words on each line.
+        start = next(i for i, line in enumerate(lines) if line.startswith("anti-cellulite-legs"))
+        title = " ".join(lines[start][21:48].split() + lines[start + 1][21:48].split())
+        assert title == "Vigorous leg massage for cellulite", lines[start : start + 2]
+    assert result.stderr.strip() == "loaded:"

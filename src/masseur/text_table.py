@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import textwrap
 import unicodedata
 from collections.abc import Sequence
 from typing import IO
@@ -47,14 +48,23 @@ class Styler:
         return f"\x1b[{STYLES[style]}m{text}\x1b[0m"
 
 
+MIN_WRAPPED_WIDTH = 12  # a wrapped column narrower than this is no longer readable
+
+
 def table_lines(
     headers: Sequence[str],
     rows: Sequence[Sequence[tuple[str, str] | str]],
     *,
     right: frozenset[int] = frozenset(),
     style: Styler,
-) -> list[str]:
-    """The lines of a borderless table; a cell is its text, or (text, style)."""
+    width: int | None = None,
+    wrap: int | None = None,
+) -> list[str] | None:
+    """The lines of a borderless table; a cell is its text, or (text, style).
+
+    With ``width``, the column ``wrap`` is narrowed and its cells wrapped between words so
+    that the table fits, as rich does; None if it cannot fit even so.
+    """
 
     def text_of(cell: tuple[str, str] | str) -> str:
         return cell if isinstance(cell, str) else cell[0]
@@ -63,6 +73,11 @@ def table_lines(
     for row in rows:
         for column, cell in enumerate(row):
             widths[column] = max(widths[column], cell_width(text_of(cell)))
+    excess = sum(widths) + 2 * (len(widths) - 1) - (width or 0)
+    if width is not None and excess > 0:
+        if wrap is None or widths[wrap] - excess < max(MIN_WRAPPED_WIDTH, len(headers[wrap])):
+            return None
+        widths[wrap] -= excess
 
     def line(cells: Sequence[tuple[str, str] | str], header: bool) -> str:
         parts = []
@@ -73,7 +88,19 @@ def table_lines(
             parts.append(room + shown if column in right else shown + room)
         return "  ".join(parts)
 
-    return [line(headers, True), *(line(row, False) for row in rows)]
+    lines = [line(headers, True)]
+    for row in rows:
+        pieces: list[str] = [""]
+        if wrap is not None and cell_width(text_of(row[wrap])) > widths[wrap]:
+            pieces = textwrap.wrap(text_of(row[wrap]), widths[wrap]) or [""]
+        first = list(row)
+        if pieces != [""]:
+            cell = row[wrap] if wrap is not None else ""
+            first[wrap or 0] = pieces[0] if isinstance(cell, str) else (pieces[0], cell[1])
+        lines.append(line(first, False))
+        for more in pieces[1:]:
+            lines.append(line([more if c == wrap else "" for c in range(len(row))], False))
+    return lines
 
 
 def echo(lines: Sequence[str], stream: IO[str] | None = None) -> None:

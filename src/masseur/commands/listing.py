@@ -77,22 +77,27 @@ def command(as_json: bool) -> None:
 
 HEADERS = ("name", "title", "length", "steps", "parts", "from")
 RIGHT_ALIGNED = frozenset({2, 3, 4})
+TITLE_COLUMN = 1  # the column that wraps when the table is wider than the terminal
 Cell = tuple[str, str] | str
 
 
 def _print_plain(table: list[list[Cell]], notes: list[tuple[str, str]], folder: str) -> bool:
-    """Print without loading rich, if nothing needs wrapping (rich would wrap it); else False."""
-    from masseur.text_table import Styler, cell_width, echo, table_lines
+    """Print without loading rich (titles wrapped between words to fit, as rich would);
+    False if the terminal is too narrow for that."""
+    import textwrap
+
+    from masseur.text_table import Styler, echo, table_lines
 
     style = Styler(sys.stdout)
-    plain = table_lines(HEADERS, table, right=RIGHT_ALIGNED, style=Styler.plain())
-    texts = [*plain, *(name + rest for name, rest in notes), folder]
-    if max(cell_width(text) for text in texts) > style.width:
+    lines = table_lines(
+        HEADERS, table, right=RIGHT_ALIGNED, style=style, width=style.width, wrap=TITLE_COLUMN
+    )
+    if lines is None:
         return False
-    lines = table_lines(HEADERS, table, right=RIGHT_ALIGNED, style=style)
     for name, rest in notes:
-        lines += ["", style(name, "yellow") + rest]
-    echo([*lines, "", style(folder, "dim")])
+        first, *more = textwrap.wrap(name + rest, style.width) or [name]
+        lines += ["", style(name, "yellow") + first[len(name) :], *more]
+    echo([*lines, "", *(style(part, "dim") for part in textwrap.wrap(folder, style.width))])
     return True
 
 
