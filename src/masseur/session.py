@@ -8,13 +8,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO
+from typing import IO, TYPE_CHECKING, Protocol
 
-from masseur.audio import NullPlayer, Player, Sound
+from masseur.audio import AudioUnavailable, NullPlayer, Playback, Player, Sound
 from masseur.errors import MasseurError
 from masseur.routine import Routine
-from masseur.runner import Clock, Display, MonotonicClock, Runner, SessionResult
+from masseur.runner import Clock, Display, MonotonicClock, Runner, SessionResult, Status
 from masseur.timeline import Event, Timeline
+
+if TYPE_CHECKING:
+    from masseur.stopping import StopSignals
 
 SPEECH_GRACE_S = 0.25  # how long a due sentence may wait for its synthesis before it is skipped
 
@@ -172,6 +175,66 @@ def open_speech(
         return None
 
 
+class SoundGuard:
+    """The real player until the sound device goes away mid-session (the sound server quit,
+    a headset was unplugged); then silence with one warning, the text going on, or with
+    ``required`` (--require-audio) the AudioUnavailable that stops the session cleanly."""
+
+    def __init__(self, player: Player, warnings: Warnings, *, required: bool) -> None:
+        self._player = player
+        self._warnings = warnings
+        self._required = required
+        self.lost: AudioUnavailable | None = None
+
+    def play(self, sound: Sound) -> Playback:
+        if self.lost is None:
+            try:
+                return self._player.play(sound)
+            except AudioUnavailable as error:
+                self.lost = error
+                if self._required:
+                    raise
+                reason = error.message.split(";")[0]  # drop advice meant for a hard failure
+                self._warnings.once("audio", f"{reason}; going on with text on screen only")
+        return NullPlayer().play(sound)
+
+    def stop_all(self) -> None:
+        if self.lost is None:
+            self._player.stop_all()
+
+
+class TerminalSafeDisplay:
+    """A display whose terminal may go away (closed, then SIGHUP): from then on nothing is
+    drawn, and the session ends as the signal says instead of failing on a write."""
+
+    def __init__(self, display: Display) -> None:
+        self._display = display
+        self._gone = False
+        self.tick_s = display.tick_s
+
+    def update(self, status: Status) -> None:
+        if not self._gone:
+            try:
+                self._display.update(status)
+            except OSError:
+                self._gone = True
+
+    def event(self, event: Event, status: Status) -> None:
+        if not self._gone:
+            try:
+                self._display.event(event, status)
+            except OSError:
+                self._gone = True
+
+
+class TerminalHolder(Protocol):
+    """Something that has the terminal in a mode of its own during a session."""
+
+    def release_terminal(self) -> None: ...
+
+    def retake_terminal(self) -> None: ...
+
+
 def chime_loader(
     timeline: Timeline, volume: float, audible: bool, bell: Callable[[], None]
 ) -> Callable[[str], Sound | None]:
@@ -198,6 +261,7 @@ def chime_loader(
 class SessionReport:
     result: SessionResult
     started_at: datetime
+    sound_lost: AudioUnavailable | None = None  # why a session with --require-audio stopped
 
 
 def run_session(
@@ -211,10 +275,19 @@ def run_session(
     keyboard: bool,
     clock: Clock | None = None,
     probe: PlayerProbe | None = None,
+    signals: StopSignals | None = None,
+    holders: tuple[TerminalHolder, ...] = (),
 ) -> SessionReport:
-    """Run one session to its end (or until quit / Ctrl-C) and report what happened."""
+    """Run one session to its end (or until quit, Ctrl-C or a signal) and report it.
+
+    ``signals`` (posting to ``clock``) makes Ctrl-Z suspend the session: the ``holders`` of
+    the terminal (the live screen) and the key reader hand it back until ``fg``.
+    """
+    from masseur.stopping import stop_this_process
+
     warnings = Warnings(stderr)
-    player, audible = open_player(options, warnings, probe)
+    real_player, audible = open_player(options, warnings, probe)
+    player = SoundGuard(real_player, warnings, required=options.require_audio)
     with contextlib.ExitStack() as stack:
         speech = open_speech(timeline, options, warnings)
         if speech is not None:
@@ -223,8 +296,18 @@ def run_session(
 
         def bell() -> None:
             if stdout.isatty():
-                stdout.write("\a")
-                stdout.flush()
+                with contextlib.suppress(OSError):
+                    stdout.write("\a")
+                    stdout.flush()
+
+        in_hand: list[TerminalHolder] = list(holders)
+
+        def suspend() -> None:
+            for holder in reversed(in_hand):
+                holder.release_terminal()
+            stop_this_process()
+            for holder in in_hand:
+                holder.retake_terminal()
 
         def missed(event: Event) -> None:
             gone = speech.prefetcher.unavailable if speech is not None else None
@@ -243,14 +326,17 @@ def run_session(
             player=player,
             speech=speech,
             chimes=chime_loader(timeline, options.chime_volume, audible, bell),
-            display=display,
+            display=TerminalSafeDisplay(display),
             on_missed_speech=missed,
             start_ms=options.start_ms,
+            on_suspend=suspend if signals is not None else None,
         )
         started_at = datetime.now().astimezone()
         if keyboard and isinstance(real_clock, MonotonicClock):
             from masseur.keyboard import KeyReader
 
-            stack.enter_context(KeyReader(real_clock.inbox.put, sys.stdin))
+            in_hand.append(stack.enter_context(KeyReader(real_clock.inbox.put, sys.stdin)))
+        if signals is not None:
+            stack.enter_context(signals.catching_suspend())
         result = runner.run()
-    return SessionReport(result, started_at)
+    return SessionReport(result, started_at, runner.sound_lost)

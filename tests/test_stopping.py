@@ -1,0 +1,197 @@
+"""Every way of stopping a session: Ctrl-C (once or many times), SIGTERM, SIGHUP and Ctrl-Z.
+
+Each ends the same way: sound stopped, the terminal given back in cooked mode with the cursor
+shown, the session in the history with an outcome that says how it ended, and the exit status
+a shell expects (130 for Ctrl-C, 128 + N for signal N). Real processes, real signals, a real pty.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import termios
+from collections.abc import Callable
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from conftest import home_env
+from fakes import FakeClock
+from masseur.audio import RecordingPlayer, Sound
+from masseur.outcome import Outcome
+from masseur.runner import Command, Runner
+from pty_helper import spawn_masseur
+from test_runner import make_runner, make_timeline, played
+
+HIDE_CURSOR = "\x1b[?25l"
+SHOW_CURSOR = "\x1b[?25h"
+
+
+def last_record(home: Path) -> dict[str, object]:
+    lines = (home / "data" / "history.jsonl").read_text(encoding="utf-8").splitlines()
+    record: dict[str, object] = json.loads(lines[-1])
+    return record
+
+
+def cooked(child: pexpect.spawn) -> bool:
+    """Whether the pty is in the mode a shell expects: lines, echo. (The master end reports
+    the settings of the terminal side.)"""
+    local_flags = termios.tcgetattr(child.child_fd)[3]
+    return bool(local_flags & termios.ICANON) and bool(local_flags & termios.ECHO)
+
+
+def send_signal(number: int) -> Callable[[pexpect.spawn], None]:
+    return lambda child: child.kill(number)
+
+
+STOPS = {
+    # Two Ctrl-C in a row, as a person does when the first seems not to work.
+    "double-ctrl-c": (lambda child: child.send("\x03\x03"), 130, "interrupted"),
+    "sigterm": (send_signal(signal.SIGTERM), 128 + signal.SIGTERM, "terminated"),
+    "sighup": (send_signal(signal.SIGHUP), 128 + signal.SIGHUP, "hung_up"),
+}
+
+
+@pytest.mark.parametrize("how", list(STOPS))
+def test_each_way_of_stopping_restores_the_terminal_and_logs_the_session(
+    masseur_home: Path, how: str
+) -> None:
+    stop, status, outcome = STOPS[how]
+    child = spawn_masseur(masseur_home, "run", "foot-classic", "--yes", "--text-only")
+    child.codec_errors = "replace"
+    child.expect("Introduction")
+    assert not cooked(child)  # the session has the keys one at a time, unechoed
+    stop(child)
+    child.expect(pexpect.EOF)
+    shown = child.before
+    assert cooked(child)
+    assert shown.rfind(SHOW_CURSOR) > shown.rfind(HIDE_CURSOR)
+    child.close()
+    assert "Traceback" not in shown and "Error" not in shown, shown
+    assert child.exitstatus == status, shown
+    record = last_record(masseur_home)
+    assert record["outcome"] == outcome
+    assert record["routine"] == "foot-classic"
+    assert record["stopped_at_part"] == 0  # `run --resume` can continue it
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_session_without_a_terminal_is_logged_when_signalled(
+    masseur_home: Path, how: signal.Signals
+) -> None:
+    with subprocess.Popen(
+        [sys.executable, "-m", "masseur", "run", "foot-classic", "--yes", "--text-only"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **home_env(masseur_home)},
+        text=True,
+    ) as session:
+        assert session.stdout is not None
+        session.stdout.readline()  # the session has begun
+        session.send_signal(how)
+        if how is signal.SIGINT:
+            session.send_signal(how)  # `timeout -s INT`, then an impatient second one
+        _, errors = session.communicate(timeout=60)
+    assert "Traceback" not in errors, errors
+    assert session.returncode == 128 + how
+    assert (
+        last_record(masseur_home)["outcome"]
+        == {
+            signal.SIGINT: "interrupted",
+            signal.SIGTERM: "terminated",
+            signal.SIGHUP: "hung_up",
+        }[how]
+    )
+
+
+def test_ctrl_z_then_fg_gives_the_keys_back(masseur_home: Path) -> None:
+    """In a real shell: Ctrl-Z stops the session with the terminal handed back to the shell;
+    `fg` continues it with the keys working again (n skips to the next part)."""
+    shell = pexpect.spawn(
+        "bash",
+        ["--norc", "--noprofile", "-i"],
+        env={
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "TERM": "xterm-256color",
+            "PS1": "shell$ ",
+            **home_env(masseur_home),
+        },
+        dimensions=(24, 80),
+        timeout=30,
+        encoding="utf-8",
+        codec_errors="replace",
+    )
+    shell.expect_exact("shell$ ")
+    shell.sendline(f"{sys.executable} -m masseur run foot-classic --yes --text-only")
+    shell.expect("Introduction")
+    shell.send("\x1a")
+    shell.expect("Stopped")
+    shell.expect_exact("shell$ ")
+    shell.sendline("stty -a")  # the shell's terminal is a normal one while masseur is stopped
+    shell.expect(r" icanon ")
+    shell.expect_exact("shell$ ")
+    shell.sendline("fg")
+    shell.expect("Introduction")
+    shell.send("n")  # read at once, without Enter: raw mode is back
+    shell.expect(r"part 1/9")
+    shell.send("q")
+    shell.expect("Session stopped")
+    shell.expect_exact("shell$ ")
+    shell.sendline("echo status=$?")
+    shell.expect(r"status=(\d+)")
+    assert shell.match.group(1) == "0"
+    shell.sendline("exit")
+    shell.expect(pexpect.EOF)
+    assert "Traceback" not in (shell.before or "")
+    record = last_record(masseur_home)
+    assert record["outcome"] == "quit"
+    assert record["steps_skipped"] == 0  # the introduction is not a timed part
+
+
+def test_the_session_clock_waits_while_the_process_is_stopped() -> None:
+    """Ctrl-Z one second into the introduction, `fg` 100 s later: every later event comes
+    100 s later, the sentence cut off is said again, and sound was stopped meanwhile."""
+    timeline = make_timeline()
+    clock = FakeClock([(1.0, Command.SUSPEND)])
+    runner, player, speech, chimes = make_runner(timeline, clock)
+
+    def stopped_for_100_s() -> None:
+        assert not any(record.ends_at > clock.t for record in player.history)  # silent
+        clock.sleep(100.0)
+
+    runner.on_suspend = stopped_for_100_s
+    result = runner.run()
+    sounds = played(player, clock, speech, chimes)
+    assert sounds[:2] == [(0, "intro"), (101_000, "intro")]
+    first_chime = next(event for event in timeline.events if event.sound)
+    assert (first_chime.at_ms + 100_000, f"chime:{first_chime.sound}") in sounds
+    assert result.outcome is Outcome.FINISHED
+
+
+@pytest.mark.parametrize(
+    ("command", "outcome"),
+    [
+        (Command.INTERRUPT, Outcome.INTERRUPTED),
+        (Command.TERMINATE, Outcome.TERMINATED),
+        (Command.HANG_UP, Outcome.HUNG_UP),
+    ],
+)
+def test_a_signal_ends_a_paused_session_too(command: Command, outcome: Outcome) -> None:
+    timeline = make_timeline()
+    clock = FakeClock([(1.0, Command.PAUSE), (5.0, command)])
+    player = RecordingPlayer(clock=clock.now, sleep=clock.sleep)
+    runner = Runner(
+        timeline,
+        clock=clock,
+        player=player,
+        speech=None,
+        chimes=lambda name: Sound.silence(300, 22050),
+    )
+    result = runner.run()
+    assert result.outcome is outcome
+    assert result.stopped_at == 0
