@@ -20,12 +20,13 @@ import pexpect
 import pytest
 
 from conftest import home_env
-from fakes import FakeClock
 from masseur.audio import RecordingPlayer, Sound
 from masseur.outcome import Outcome
 from masseur.runner import Command, Runner
 from pty_helper import spawn_masseur
 from test_runner import make_runner, make_timeline, played
+
+from fakes import FakeClock
 
 HIDE_CURSOR = "\x1b[?25l"
 SHOW_CURSOR = "\x1b[?25h"
