@@ -196,3 +196,106 @@ def test_a_signal_ends_a_paused_session_too(command: Command, outcome: Outcome) 
     result = runner.run()
     assert result.outcome is outcome
     assert result.stopped_at == 0
+
+
+# --------------------------------------------------------------------------- the speech worker
+
+
+def speech_workers(cache_dir: Path) -> list[int]:
+    """Live speech worker processes started for this cache folder (zombies are dead)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+            environment = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        ours = b"_speech_worker.py" in command and str(cache_dir).encode() in environment
+        if ours and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def wait_for(condition: Callable[[], bool], limit_s: float) -> bool:
+    import time
+
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_no_speech_worker_outlives_a_killed_masseur(tmp_path: Path) -> None:
+    """kill -9 during a cold export (the worker busy making speech): the worker goes too."""
+    home = tmp_path / "home"
+    cache = home / "cache"
+    output = tmp_path / "session.wav"
+    export = subprocess.Popen(
+        [sys.executable, "-m", "masseur", "export", "foot-self-massage", "-o", str(output)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **home_env(home)},
+    )
+    try:
+        assert wait_for(lambda: bool(speech_workers(cache)), 60), "no worker started"
+        # Busy: sentences are being written into the (cold) cache.
+        assert wait_for(lambda: any((cache / "speech").glob("*.wav")), 60)
+        export.kill()
+        export.wait(timeout=30)
+        assert wait_for(lambda: not speech_workers(cache), 10), speech_workers(cache)
+    finally:
+        export.kill()
+        export.wait()
+        for pid in speech_workers(cache):
+            os.kill(pid, signal.SIGKILL)
+
+
+HUNG_WORKER = """\
+import json, sys, time
+print(json.dumps({"event": "ready"}), flush=True)
+sys.stdin.readline()  # a request: then hang, as pyttsx3's runAndWait has been seen to
+time.sleep(3600)
+"""
+
+PARENT = """\
+import sys, time
+from masseur.speech._worker_client import Worker
+worker = Worker([sys.executable, sys.argv[1]], time.monotonic() + 30)
+worker.send({"op": "synth"}, time.monotonic() + 30)
+print(worker.process.pid, flush=True)
+time.sleep(3600)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="asks the Linux kernel")
+def test_a_hung_worker_dies_with_its_parent(tmp_path: Path) -> None:
+    """A worker stuck inside the engine reads no more input; the kernel ends it with masseur."""
+    script = tmp_path / "hung_worker.py"
+    script.write_text(HUNG_WORKER)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, str(script)], stdout=subprocess.PIPE, text=True
+    )
+    assert parent.stdout is not None
+    worker = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait(timeout=30)
+
+    def gone() -> bool:
+        try:
+            state = Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        return state == "Z"
+
+    try:
+        assert wait_for(gone, 10)
+    finally:
+        if not gone():
+            os.kill(worker, signal.SIGKILL)

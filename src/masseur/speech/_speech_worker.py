@@ -221,9 +221,27 @@ def claim_stdout() -> IO[str]:
     return os.fdopen(reply_fd, "w", encoding="utf-8", buffering=1)
 
 
+def leave_with_parent(fd: int) -> None:
+    """Exit at once when masseur closes its end of our input (it left, or was killed), even
+    in the middle of an utterance: a thread waits for the pipe to hang up."""
+
+    def watch() -> None:
+        import select
+
+        poller = select.poll()
+        poller.register(fd, 0)  # hang-up and errors are always reported; data is not asked for
+        while True:
+            for _, happened in poller.poll():
+                if happened & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
+                    os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main() -> int:
     replies = claim_stdout()
     requests = open(sys.stdin.fileno(), encoding="utf-8", closefd=False)  # noqa: SIM115
+    leave_with_parent(sys.stdin.fileno())
     engine = start_engine(replies)
     if engine is None:
         return 3
