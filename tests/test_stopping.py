@@ -299,3 +299,37 @@ def test_a_hung_worker_dies_with_its_parent(tmp_path: Path) -> None:
     finally:
         if not gone():
             os.kill(worker, signal.SIGKILL)
+
+
+def test_history_reads_old_and_new_outcomes_alike(masseur_home: Path) -> None:
+    """A line written before these outcomes existed and lines with each new one: all shown,
+    and a session stopped by a signal can be resumed."""
+    from cli_helper import run_main
+    from masseur.history import append_record, history_path
+    from test_history import record
+
+    history_path().parent.mkdir(parents=True)
+    old_line = (
+        '{"routine":"toes","title":"Toes","started_at":"2026-01-05T20:00:00+00:00",'
+        '"planned_ms":1000,"actual_ms":500,"steps_done":0,"steps_skipped":0,"steps_total":2,'
+        '"outcome":"interrupted","options":{"rate":150}}\n'
+    )
+    history_path().write_text(old_line, encoding="utf-8")
+    for day, outcome in enumerate(("terminated", "hung_up", "sound_lost"), start=6):
+        append_record(record(f"2026-01-{day:02d}T20:00:00+00:00", outcome=outcome))
+    result = run_main(["history", "--all"])
+    assert result.exit_code == 0, result.output
+    for outcome in ("interrupted", "terminated", "hung_up", "sound_lost"):
+        assert outcome in result.stdout
+    assert "skipped a damaged line" not in result.output
+
+
+@pytest.mark.parametrize("outcome", ["terminated", "hung_up", "sound_lost"])
+def test_a_session_stopped_by_a_signal_can_be_resumed(outcome: str) -> None:
+    from dataclasses import replace
+
+    from masseur.resume import last_unfinished
+    from test_history import record
+
+    stopped = replace(record("2026-01-06T20:00:00+00:00", outcome=outcome), stopped_at_part=2)
+    assert last_unfinished([stopped], None) is stopped
