@@ -80,6 +80,29 @@ def test_each_way_of_stopping_restores_the_terminal_and_logs_the_session(
     assert record["stopped_at_part"] == 0  # `run --resume` can continue it
 
 
+@pytest.mark.parametrize("plain", [[], ["--plain"]])
+def test_closing_the_terminal_window_logs_the_session(masseur_home: Path, plain: list[str]) -> None:
+    """The terminal really goes away (its master end closes): the kernel sends SIGHUP and
+    every later write fails; the session is still logged and the status is 129."""
+    import time
+
+    child = spawn_masseur(masseur_home, "run", "foot-classic", "--yes", "--text-only", *plain)
+    child.codec_errors = "replace"
+    child.expect(r"Introduction|\[0:00\]")  # the session has begun
+    os.close(child.child_fd)
+    child.closed = True  # pexpect must not close it again
+    for _ in range(600):
+        done, status = os.waitpid(child.pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:
+        child.kill(signal.SIGKILL)
+        pytest.fail("masseur went on after its terminal was closed")
+    assert os.waitstatus_to_exitcode(status) == 128 + signal.SIGHUP
+    assert last_record(masseur_home)["outcome"] == "hung_up"
+
+
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_session_without_a_terminal_is_logged_when_signalled(
     masseur_home: Path, how: signal.Signals

@@ -50,11 +50,12 @@ def say_stopped(stop: KeyboardInterrupt) -> int:
     """Say how masseur was stopped (Ctrl-C, or a signal as SignalStop); its exit status."""
     import signal
 
-    from masseur.stopping import SignalStop, describe, exit_status
+    from masseur.stopping import SignalStop, describe, exit_status, let_go_of_a_closed_terminal
 
     signum = stop.signum if isinstance(stop, SignalStop) else signal.SIGINT
     with contextlib.suppress(OSError):  # a closed terminal (SIGHUP) takes nothing
         click.echo(f"\nmasseur: {describe(signum)}", err=True)
+    let_go_of_a_closed_terminal()
     return exit_status(signum)
 
 

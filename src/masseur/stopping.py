@@ -151,3 +151,20 @@ class StopSignals:
 def stop_this_process() -> None:
     """Stop as Ctrl-Z would, until continued (``fg``): after the terminal was handed back."""
     os.kill(os.getpid(), signal.SIGSTOP)
+
+
+def let_go_of_a_closed_terminal() -> None:
+    """Flush what is left for the terminal; if it was closed (SIGHUP), point standard output
+    and error at /dev/null, so that exiting does not fail on the flush (Python would then exit
+    with 120 instead of the status that says how masseur was stopped)."""
+    import sys
+
+    for descriptor, stream in ((1, sys.stdout), (2, sys.stderr)):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, descriptor)
+            os.close(null)
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()

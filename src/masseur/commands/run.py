@@ -229,7 +229,7 @@ def command(
         return
     from masseur.outcome import Outcome
     from masseur.runner import MonotonicClock
-    from masseur.stopping import StopSignals, exit_status
+    from masseur.stopping import StopSignals, exit_status, let_go_of_a_closed_terminal
 
     options = settings.session_options(
         voice, text_only=text_only, no_voice=no_voice, start_ms=start_ms
@@ -245,6 +245,7 @@ def command(
         if report.sound_lost is not None:
             _say_safely(f"masseur: {report.sound_lost.message}", sys.stderr)
     if signals.first is not None:
+        let_go_of_a_closed_terminal()
         raise click.exceptions.Exit(exit_status(signals.first))
     if report.result.outcome is Outcome.INTERRUPTED:
         raise click.exceptions.Exit(ExitStatus.INTERRUPTED)
