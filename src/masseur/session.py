@@ -205,7 +205,8 @@ class SoundGuard:
 
 class TerminalSafeDisplay:
     """A display whose terminal may go away (closed, then SIGHUP): from then on nothing is
-    drawn, and the session ends as the signal says instead of failing on a write."""
+    drawn, and the session ends as the signal says instead of failing on a write. A pipe
+    whose reader left (``| head``) still ends the session, as before: BrokenPipeError."""
 
     def __init__(self, display: Display) -> None:
         self._display = display
@@ -216,6 +217,8 @@ class TerminalSafeDisplay:
         if not self._gone:
             try:
                 self._display.update(status)
+            except BrokenPipeError:
+                raise
             except OSError:
                 self._gone = True
 
@@ -223,6 +226,8 @@ class TerminalSafeDisplay:
         if not self._gone:
             try:
                 self._display.event(event, status)
+            except BrokenPipeError:
+                raise
             except OSError:
                 self._gone = True
 
