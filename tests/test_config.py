@@ -202,7 +202,10 @@ def test_config_set_creates_the_file_and_keeps_comments_and_other_keys(
     assert text.startswith("# my settings\n")
     assert load_config() == {"rate": 170, "plain": True, "voice": "ru", "countdown": True}
     # Nothing left behind by the atomic replace.
-    assert sorted(p.name for p in path.parent.iterdir()) == ["config.toml"]
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        "config.toml",
+        "config.toml.lock",
+    ]  # no .part left
 
     result = runner.invoke(cli, ["config", "unset", "rate"])
     assert result.exit_code == 0
@@ -244,3 +247,42 @@ def test_a_value_spread_over_lines_is_still_replaced_correctly(masseur_home: Pat
     assert load_config()["voice"] == "ru"
     set_setting("voice", "de")
     assert load_config() == {"voice": "de", "rate": 100}
+
+
+def test_config_set_from_several_processes_at_once_keeps_every_key(tmp_path: Path) -> None:
+    """Each process reads, changes and writes the file; the lock beside it makes them take
+    turns, so no change is lost to another written from an older copy."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import home_env
+
+    changes = [
+        ("rate", "140"),
+        ("countdown", "true"),
+        ("halfway", "true"),
+        ("volume", "0.5"),
+        ("chime_volume", "0.4"),
+        ("chimes", "false"),
+    ]
+    env = {**os.environ, **home_env(tmp_path)}
+    for trial in range(5):
+        (tmp_path / "config").mkdir(exist_ok=True)
+        (tmp_path / "config" / "config.toml").unlink(missing_ok=True)
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "masseur", "config", "set", key, value],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for key, value in changes
+        ]
+        for process in processes:
+            _, errors = process.communicate(timeout=60)
+            assert process.returncode == 0, errors
+        written = (tmp_path / "config" / "config.toml").read_text(encoding="utf-8")
+        for key, value in changes:
+            assert f"{key} = {value}" in written, (trial, written)

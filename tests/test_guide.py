@@ -273,13 +273,22 @@ def test_audio_is_refused_where_no_player_can_go(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- the PDF
 
 
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM])
-def test_an_interrupted_pdf_export_leaves_no_file(tmp_path: Path, how: signal.Signals) -> None:
+@pytest.mark.parametrize(
+    ("how", "options"),
+    [
+        (signal.SIGINT, ["-o", "guide.pdf"]),
+        (signal.SIGTERM, ["-o", "guide.pdf"]),
+        (signal.SIGHUP, ["-o", "guide.pdf"]),
+    ],
+)
+def test_an_interrupted_guide_export_leaves_no_file(
+    tmp_path: Path, how: signal.Signals, options: list[str]
+) -> None:
     out = tmp_path / "out"
     out.mkdir()
     command = [sys.executable, "-m", "masseur", "export", str(GUIDE_DATA / "feet.yaml")]
     process = subprocess.Popen(
-        [*command, "-o", str(out / "guide.pdf")],
+        [*command, *options[:-1], str(out / options[-1])],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -289,8 +298,32 @@ def test_an_interrupted_pdf_export_leaves_no_file(tmp_path: Path, how: signal.Si
         time.sleep(0.002)
     process.send_signal(how)
     _, err = process.communicate(timeout=60)
-    assert process.returncode == 130, err
+    assert process.returncode == 128 + how, err
+    assert "Traceback" not in err
     assert list(out.iterdir()) == []
+
+
+def test_a_hung_up_guide_with_audio_leaves_no_file(tmp_path: Path) -> None:
+    """SIGHUP while the session's audio is mixed for the page: nothing left, here or in TMPDIR."""
+    out, scratch = tmp_path / "out", tmp_path / "tmp"
+    out.mkdir()
+    scratch.mkdir()
+    command = [sys.executable, "-m", "masseur", "export", "foot-self-massage", "--minutes", "120"]
+    process = subprocess.Popen(
+        [*command, "--audio", "-o", str(out / "guide.html")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )
+    while not any(scratch.glob("*/session.*")):  # the audio for the page is being mixed
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.002)
+    process.send_signal(signal.SIGHUP)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGHUP, err
+    assert "Traceback" not in err
+    assert list(out.iterdir()) == [] and list(scratch.iterdir()) == []
 
 
 @pytest.mark.parametrize(

@@ -82,6 +82,7 @@ def test_rate_means_the_same_pace_as_espeak_ng(tmp_path: Path) -> None:
 
 
 def test_export_with_piper_gives_audio_and_subtitles_that_align(masseur_home: Path) -> None:
+    masseur_home.mkdir(parents=True, exist_ok=True)  # exports check their folder first
     wav_path, srt_path = masseur_home / "joe.wav", masseur_home / "joe.srt"
     for target in (wav_path, srt_path):
         args = ["export", str(SHORT_ROUTINE), "--no-chimes", "--voice", JOE, "-o", str(target)]
@@ -109,6 +110,7 @@ def test_without_piper_a_piper_voice_is_one_line_and_exit_2(
     masseur_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(piper_voices, "piper_installed", lambda: False)
+    masseur_home.mkdir(parents=True, exist_ok=True)  # exports check their folder first
     for command in (["export", "toes", "-o", str(masseur_home / "x.wav")], ["run", "toes", "-y"]):
         result = CliRunner().invoke(cli, [*command, "--voice", JOE])
         assert result.exit_code == 2, result.output
@@ -118,6 +120,7 @@ def test_without_piper_a_piper_voice_is_one_line_and_exit_2(
 
 
 def test_a_russian_routine_is_not_read_by_an_english_piper_voice(masseur_home: Path) -> None:
+    masseur_home.mkdir(parents=True, exist_ok=True)  # exports check their folder first
     result = CliRunner().invoke(
         cli, ["export", "stopy-pered-snom", "--voice", JOE, "-o", str(masseur_home / "x.wav")]
     )

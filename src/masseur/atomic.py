@@ -86,3 +86,30 @@ def write_bytes(target: Path, data: bytes, *, overwrite: bool = True, durable: b
 def write_text(target: Path, text: str, *, overwrite: bool = True) -> None:
     """Put ``text`` in ``target`` as UTF-8, atomically (see :func:`replacing`)."""
     write_bytes(target, text.encode("utf-8"), overwrite=overwrite)
+
+
+LOCK_SUFFIX = ".lock"
+
+
+@contextlib.contextmanager
+def editing(target: Path) -> Iterator[None]:
+    """Hold the lock of ``target`` for a read-modify-write: other masseur processes wait.
+
+    Two ``masseur config set`` at once would otherwise both read the old file and the
+    second rename would drop the first one's change. The lock is ``flock`` on a file beside
+    the target (``config.toml.lock``), which stays; the kernel releases the lock when the
+    process ends, however it ends. The folder must exist.
+    """
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system: no lock to take
+        yield
+        return
+    descriptor = os.open(
+        target.with_name(target.name + LOCK_SUFFIX), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666
+    )
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock

@@ -6,6 +6,7 @@ Subcommands live in ``masseur.commands.*`` and are imported only when used, so t
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import sys
@@ -44,6 +45,19 @@ def say(message: str) -> None:
     from masseur.terminal import echo
 
     echo(message, sys.stderr)
+
+
+def say_stopped(stop: KeyboardInterrupt) -> int:
+    """Say how masseur was stopped (Ctrl-C, or a signal as SignalStop); its exit status."""
+    import signal
+
+    from masseur.stopping import SignalStop, describe, exit_status, let_go_of_a_closed_terminal
+
+    signum = stop.signum if isinstance(stop, SignalStop) else signal.SIGINT
+    with contextlib.suppress(OSError):  # a closed terminal (SIGHUP) takes nothing
+        click.echo(f"\nmasseur: {describe(signum)}", err=True)
+    let_go_of_a_closed_terminal()
+    return exit_status(signum)
 
 
 def one_line_usage_error(error: click.UsageError) -> str:
@@ -115,9 +129,8 @@ class LazyGroup(click.Group):
             message, status = os_error_report(error)
             click.echo(message, err=True)
             raise click.exceptions.Exit(status) from None
-        except KeyboardInterrupt:
-            click.echo("\nmasseur: interrupted", err=True)
-            raise click.exceptions.Exit(ExitStatus.INTERRUPTED) from None
+        except KeyboardInterrupt as stop:
+            raise click.exceptions.Exit(say_stopped(stop)) from None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
@@ -161,9 +174,10 @@ def main(argv: list[str] | None = None, **extra: Any) -> None:
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
-    except (click.Abort, KeyboardInterrupt):
-        click.echo("\nmasseur: interrupted", err=True)
-        sys.exit(ExitStatus.INTERRUPTED)
+    except KeyboardInterrupt as stop:
+        sys.exit(say_stopped(stop))
+    except click.Abort:
+        sys.exit(say_stopped(KeyboardInterrupt()))
     except BrokenPipeError:
         # `masseur export ... -o - | head`: the reader left; that is not an error of ours.
         sys.stderr.close()

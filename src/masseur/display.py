@@ -6,6 +6,7 @@ person without a sound device, or hard of hearing, gets all of the guidance on s
 
 from __future__ import annotations
 
+import contextlib
 from typing import IO, Any
 
 from masseur.durations import format_clock, format_duration
@@ -126,7 +127,18 @@ class LiveDisplay:
         self._live.start()
 
     def stop(self) -> None:
-        self._live.stop()
+        # The screen is left as it is and the cursor shown; a closed terminal takes nothing.
+        with contextlib.suppress(OSError):
+            self._live.stop()
+
+    def release_terminal(self) -> None:
+        """Ctrl-Z: stop redrawing and show the cursor, so the shell gets a normal terminal."""
+        self.stop()
+
+    def retake_terminal(self) -> None:
+        """After ``fg``: draw the screen again below whatever the shell printed."""
+        with contextlib.suppress(OSError):
+            self._live.start()
 
     def __enter__(self) -> LiveDisplay:
         self.start()

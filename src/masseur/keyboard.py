@@ -1,11 +1,13 @@
 """Single key presses during a session, read on a background thread.
 
 The terminal is put in cbreak mode (keys arrive at once, unechoed; Ctrl-C still
-interrupts) and always restored, even when the session ends with an exception.
+interrupts) and always restored, even when the session ends with an exception; it is handed
+back for Ctrl-Z (``release_terminal``) and taken again after ``fg`` (``retake_terminal``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import sys
@@ -77,13 +79,28 @@ class KeyReader:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        import termios
 
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=1)
+        self.release_terminal()
+
+    def release_terminal(self) -> None:
+        """Give the terminal back as it was (cooked mode, echo): at the end, and for Ctrl-Z."""
+        import termios
+
         if self._saved is not None:
-            termios.tcsetattr(self._stream.fileno(), termios.TCSADRAIN, self._saved)
+            # A terminal that was closed (SIGHUP) cannot be set any more: nothing to restore.
+            with contextlib.suppress(termios.error, OSError, ValueError):
+                termios.tcsetattr(self._stream.fileno(), termios.TCSADRAIN, self._saved)
+
+    def retake_terminal(self) -> None:
+        """Keys at once and unechoed again, after the process was continued (``fg``)."""
+        import termios
+        import tty
+
+        with contextlib.suppress(termios.error, OSError, ValueError):
+            tty.setcbreak(self._stream.fileno())
 
     def _read(self, fd: int) -> None:
         while not self._stop.is_set():

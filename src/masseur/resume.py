@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from masseur.errors import BadInput
 from masseur.history import SessionRecord
+from masseur.outcome import STOPPED_EARLY
 from masseur.phrases import phrases_for
 from masseur.routine import Routine
 from masseur.timeline import Event, EventKind, Part, Timeline
@@ -56,7 +57,7 @@ def last_unfinished(records: Sequence[SessionRecord], routine: str | None) -> Se
         if record.routine in seen:
             continue
         seen.add(record.routine)
-        if record.stopped_at_part is not None and record.outcome in ("quit", "interrupted"):
+        if record.stopped_at_part is not None and record.outcome in STOPPED_EARLY:
             return record
     which = f" of '{routine}'" if routine else ""
     raise BadInput(

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from masseur.audio import Playback, Player, Sound
+from masseur.audio import AudioUnavailable, Playback, Player, Sound
 from masseur.outcome import Outcome
 from masseur.timeline import Event, EventKind, Part, Segment, Timeline
 
@@ -39,6 +39,19 @@ class Command(enum.Enum):
     BACK = "back"
     REPEAT = "repeat"
     QUIT = "quit"
+    INTERRUPT = "interrupt"  # Ctrl-C (SIGINT)
+    TERMINATE = "terminate"  # SIGTERM
+    HANG_UP = "hang-up"  # SIGHUP: the terminal was closed
+    SUSPEND = "suspend"  # Ctrl-Z (SIGTSTP): hand the terminal back and stop until `fg`
+
+
+STOPS: dict[Command, Outcome] = {
+    Command.QUIT: Outcome.QUIT,
+    Command.INTERRUPT: Outcome.INTERRUPTED,
+    Command.TERMINATE: Outcome.TERMINATED,
+    Command.HANG_UP: Outcome.HUNG_UP,
+}
+"""The commands that end a session, and the outcome each gives."""
 
 
 class Clock(Protocol):
@@ -194,6 +207,7 @@ class Runner:
         display: Display | None = None,
         on_missed_speech: Callable[[Event], None] | None = None,
         start_ms: int = 0,
+        on_suspend: Callable[[], None] | None = None,
     ) -> None:
         self.timeline = timeline
         self.clock = clock
@@ -214,6 +228,9 @@ class Runner:
         self._missed = 0
         self._late: list[float] = []
         self._start_ms = start_ms  # where in the timeline to begin (--from, --resume)
+        # Hands the terminal back, stops the process until it is continued, takes it again.
+        self.on_suspend = on_suspend
+        self.sound_lost: AudioUnavailable | None = None  # why the session stopped, if it did
 
     # ------------------------------------------------------------------ public
 
@@ -229,6 +246,9 @@ class Runner:
             outcome = self._loop()
         except KeyboardInterrupt:
             outcome = Outcome.INTERRUPTED
+        except AudioUnavailable as error:  # the player gives up only when sound is required
+            self.sound_lost = error
+            outcome = Outcome.SOUND_LOST
         finally:
             self.voice.stop()
             self.player.stop_all()
@@ -250,8 +270,9 @@ class Runner:
                 wake = min(wake, self.clock.now() + self.display.tick_s)
             command = self.clock.wait_until(wake)
             if command is not None:
-                if self._handle(command) is Outcome.QUIT:
-                    return Outcome.QUIT
+                stopped = self._handle(command)
+                if stopped is not None:
+                    return stopped
                 continue
             started = self.voice.poll()
             if started is not None:
@@ -305,10 +326,13 @@ class Runner:
     # ------------------------------------------------------------------ commands
 
     def _handle(self, command: Command) -> Outcome | None:
-        if command is Command.QUIT:
-            return Outcome.QUIT
+        if command in STOPS:
+            return STOPS[command]
         if command is Command.PAUSE:
             return self._pause()
+        if command is Command.SUSPEND:
+            self._suspend()
+            return None
         if command is Command.NEXT:
             self._jump_to_segment(self.status.next_index, skipping=True)
         elif command is Command.BACK:
@@ -335,8 +359,10 @@ class Runner:
         self._refresh()
         while True:
             command = self.clock.wait_until(math.inf)
-            if command is Command.QUIT:
-                return Outcome.QUIT
+            if command in STOPS:
+                return STOPS[command]
+            if command is Command.SUSPEND and self.on_suspend is not None:
+                self.on_suspend()  # stays paused when continued; the pause holds the clock
             if command is Command.PAUSE:
                 break
         self._origin += self.clock.now() - paused_at
@@ -345,6 +371,20 @@ class Runner:
             self._say(interrupted)  # the sentence cut off by the pause is said again
         self._refresh()
         return None
+
+    def _suspend(self) -> None:
+        """Ctrl-Z: silence, hand the terminal back and stop; the clock waits until ``fg``."""
+        if self.on_suspend is None:
+            return
+        stopped_at = self.clock.now()
+        interrupted = self.voice.speaking
+        self.voice.stop()
+        self.player.stop_all()
+        self.on_suspend()
+        self._origin += self.clock.now() - stopped_at
+        if interrupted is not None:
+            self._say(interrupted)  # the sentence cut off by the stop is said again
+        self._refresh()
 
     def _jump_to_segment(self, target: int, *, skipping: bool) -> None:
         segments = self.timeline.segments

@@ -8,16 +8,19 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO
+from typing import IO, TYPE_CHECKING, Protocol
 
-from masseur.audio import NullPlayer, Player, Sound
+from masseur.audio import AudioUnavailable, NullPlayer, Playback, Player, Sound
 from masseur.errors import MasseurError
 from masseur.phrases import phrases_for
 from masseur.routine import Routine
-from masseur.runner import Clock, Display, MonotonicClock, Runner, SessionResult
+from masseur.runner import Clock, Display, MonotonicClock, Runner, SessionResult, Status
 from masseur.session_speech import SessionSpeech
 from masseur.speech.base import Synthesizer
 from masseur.timeline import Event, Timeline
+
+if TYPE_CHECKING:
+    from masseur.stopping import StopSignals
 
 
 @dataclass
@@ -134,6 +137,71 @@ def open_speech(
         return None
 
 
+class SoundGuard:
+    """The real player until the sound device goes away mid-session (the sound server quit,
+    a headset was unplugged); then silence with one warning, the text going on, or with
+    ``required`` (--require-audio) the AudioUnavailable that stops the session cleanly."""
+
+    def __init__(self, player: Player, warnings: Warnings, *, required: bool) -> None:
+        self._player = player
+        self._warnings = warnings
+        self._required = required
+        self.lost: AudioUnavailable | None = None
+
+    def play(self, sound: Sound) -> Playback:
+        if self.lost is None:
+            try:
+                return self._player.play(sound)
+            except AudioUnavailable as error:
+                self.lost = error
+                if self._required:
+                    raise
+                reason = error.message.split(";")[0]  # drop advice meant for a hard failure
+                self._warnings.once("audio", f"{reason}; going on with text on screen only")
+        return NullPlayer().play(sound)
+
+    def stop_all(self) -> None:
+        if self.lost is None:
+            self._player.stop_all()
+
+
+class TerminalSafeDisplay:
+    """A display whose terminal may go away (closed, then SIGHUP): from then on nothing is
+    drawn, and the session ends as the signal says instead of failing on a write. A pipe
+    whose reader left (``| head``) still ends the session, as before: BrokenPipeError."""
+
+    def __init__(self, display: Display) -> None:
+        self._display = display
+        self._gone = False
+        self.tick_s = display.tick_s
+
+    def update(self, status: Status) -> None:
+        if not self._gone:
+            try:
+                self._display.update(status)
+            except BrokenPipeError:
+                raise
+            except OSError:
+                self._gone = True
+
+    def event(self, event: Event, status: Status) -> None:
+        if not self._gone:
+            try:
+                self._display.event(event, status)
+            except BrokenPipeError:
+                raise
+            except OSError:
+                self._gone = True
+
+
+class TerminalHolder(Protocol):
+    """Something that has the terminal in a mode of its own during a session."""
+
+    def release_terminal(self) -> None: ...
+
+    def retake_terminal(self) -> None: ...
+
+
 def chime_loader(
     timeline: Timeline, volume: float, audible: bool, bell: Callable[[], None]
 ) -> Callable[[str], Sound | None]:
@@ -176,6 +244,7 @@ def chime_loader(
 class SessionReport:
     result: SessionResult
     started_at: datetime
+    sound_lost: AudioUnavailable | None = None  # why a session with --require-audio stopped
 
 
 def run_session(
@@ -190,21 +259,40 @@ def run_session(
     clock: Clock | None = None,
     probe: PlayerProbe | None = None,
     synthesizer: Synthesizer | None = None,
+    signals: StopSignals | None = None,
+    holders: tuple[TerminalHolder, ...] = (),
 ) -> SessionReport:
-    """Run one session to its end (or until quit / Ctrl-C) and report what happened."""
+    """Run one session to its end (or until quit, Ctrl-C or a signal) and report it.
+
+    ``signals`` (posting to ``clock``) makes Ctrl-Z suspend the session: the ``holders`` of
+    the terminal (the live screen) and the key reader hand it back until ``fg``.
+    """
+    from masseur.stopping import stop_this_process
+
     warnings = Warnings(stderr)
     with contextlib.ExitStack() as stack:
         # Speech first: its engine starts (or its cache is read) while the sound device opens.
         speech = open_speech(timeline, options, warnings, synthesizer)
         if speech is not None:
             stack.callback(speech.close)
-        player, audible = open_player(options, warnings, probe)
+        real_player, audible = open_player(options, warnings, probe)
+        player = SoundGuard(real_player, warnings, required=options.require_audio)
         real_clock = clock or MonotonicClock()
 
         def bell() -> None:
             if stdout.isatty():
-                stdout.write("\a")
-                stdout.flush()
+                with contextlib.suppress(OSError):
+                    stdout.write("\a")
+                    stdout.flush()
+
+        in_hand: list[TerminalHolder] = list(holders)
+
+        def suspend() -> None:
+            for holder in reversed(in_hand):
+                holder.release_terminal()
+            stop_this_process()
+            for holder in in_hand:
+                holder.retake_terminal()
 
         def missed(event: Event) -> None:
             gone = speech.prefetcher.unavailable if speech is not None else None
@@ -223,9 +311,10 @@ def run_session(
             player=player,
             speech=speech,
             chimes=chime_loader(timeline, options.chime_volume, audible, bell),
-            display=display,
+            display=TerminalSafeDisplay(display),
             on_missed_speech=missed,
             start_ms=options.start_ms,
+            on_suspend=suspend if signals is not None else None,
         )
         if speech is not None:
             preparing = phrases_for(timeline.language).preparing_voice
@@ -234,6 +323,8 @@ def run_session(
         if keyboard and isinstance(real_clock, MonotonicClock):
             from masseur.keyboard import KeyReader
 
-            stack.enter_context(KeyReader(real_clock.inbox.put, sys.stdin))
+            in_hand.append(stack.enter_context(KeyReader(real_clock.inbox.put, sys.stdin)))
+        if signals is not None:
+            stack.enter_context(signals.catching_suspend())
         result = runner.run()
-    return SessionReport(result, started_at)
+    return SessionReport(result, started_at, runner.sound_lost)

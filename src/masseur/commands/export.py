@@ -174,26 +174,28 @@ def _choose_format(format_name: str | None, output: str | None) -> str:
 
 @contextmanager
 def _interrupt_between_steps() -> Iterator[Callable[[], None]]:
-    """Turn Ctrl-C and SIGTERM into KeyboardInterrupt only where the yielded check is called.
+    """Turn Ctrl-C, SIGTERM and SIGHUP into SignalStop only where the yielded check is called.
 
     The export calls the check between sentences and between blocks of audio, so an
     interruption never lands inside a file library's constructor (which would leave a
-    half-made object to complain at exit); the temporary file is then removed as usual.
-    A second signal interrupts at once.
+    half-made object to complain at exit); the temporary file is then removed as usual,
+    and masseur exits with 128 + the signal's number. A second signal interrupts at once.
     """
+    from masseur.stopping import STOP_SIGNALS, SignalStop
+
     received: list[int] = []
 
     def note(signum: int, frame: FrameType | None) -> None:
         if received:
-            raise KeyboardInterrupt
+            raise SignalStop(received[0])
         received.append(signum)
 
     def check() -> None:
         if received:
-            raise KeyboardInterrupt
+            raise SignalStop(received[0])
 
     try:
-        previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous = {sig: signal.signal(sig, note) for sig in STOP_SIGNALS}
     except ValueError:  # not the main thread (some test runners): leave signals alone
         yield check
         return

@@ -79,13 +79,13 @@ def command(limit: int, show_all: bool, as_json: bool) -> None:
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("when", "routine", "time", "parts", "outcome"):
         table.add_column(column, justify="right" if column in ("time", "parts") else "left")
-    outcome_style = {"finished": "green", "skipped": "dim", "quit": "yellow", "interrupted": "red"}
+    outcome_style = {"finished": "green", "skipped": "dim", "quit": "yellow"}
     for record in shown:
         started = record.started.astimezone()
         steps = f"{record.steps_done}/{record.steps_total}"
         if record.steps_skipped:
             steps += f" ({record.steps_skipped} skipped)"
-        style = outcome_style[record.outcome]
+        style = outcome_style.get(record.outcome, "red")  # stopped by a signal or lost sound
         table.add_row(
             _when(started, today),
             plain(record.routine),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
 from contextlib import ExitStack
 from typing import IO, TYPE_CHECKING, Any
@@ -17,10 +19,22 @@ if TYPE_CHECKING:
     from masseur.config import Settings
     from masseur.history import SessionRecord
     from masseur.routine import Routine
-    from masseur.runner import SessionResult
+    from masseur.runner import Command, MonotonicClock, SessionResult
     from masseur.session import PlayerProbe, SessionOptions, SessionReport
     from masseur.speech import Pyttsx3Synthesizer
+    from masseur.stopping import StopSignals
     from masseur.timeline import Timeline
+
+
+def _signal_commands() -> dict[int, Command]:
+    from masseur.runner import Command
+
+    return {
+        signal.SIGINT: Command.INTERRUPT,
+        signal.SIGTERM: Command.TERMINATE,
+        signal.SIGHUP: Command.HANG_UP,
+        signal.SIGTSTP: Command.SUSPEND,
+    }
 
 
 def print_dry_run(timeline: Timeline) -> None:
@@ -222,15 +236,35 @@ def command(
         echo(words_for(loaded.language)("stopped_before"), sys.stderr)
         return
     from masseur.outcome import Outcome
+    from masseur.runner import MonotonicClock
+    from masseur.stopping import StopSignals, exit_status, let_go_of_a_closed_terminal
 
     options = settings.session_options(
         voice, text_only=text_only, no_voice=no_voice, start_ms=start_ms
     )
-    report = _run(loaded, timeline, options, settings.plain, probe, synthesizer)
     file = str(entry.path.resolve()) if entry.origin == "file" else None
-    _record(loaded, timeline, report, settings, minutes, voice, file, sys.stderr)
+    clock = MonotonicClock()
+    commands = _signal_commands()
+    # From here on Ctrl-C, SIGTERM, SIGHUP and Ctrl-Z are commands to the session, however
+    # many come: it ends, the terminal is restored and the session is logged before exit.
+    with StopSignals(lambda signum: clock.inbox.put(commands[signum])) as signals:
+        report = _run(loaded, timeline, options, settings.plain, probe, clock, signals, synthesizer)
+        _record(loaded, timeline, report, settings, minutes, voice, file, sys.stderr)
+        if report.sound_lost is not None:
+            _say_safely(f"masseur: {report.sound_lost.message}", sys.stderr)
+    if signals.first is not None:
+        let_go_of_a_closed_terminal()
+        raise click.exceptions.Exit(exit_status(signals.first))
     if report.result.outcome is Outcome.INTERRUPTED:
         raise click.exceptions.Exit(ExitStatus.INTERRUPTED)
+    if report.result.outcome is Outcome.SOUND_LOST:
+        raise click.exceptions.Exit(ExitStatus.FAILURE)
+
+
+def _say_safely(text: str, stream: IO[str]) -> None:
+    """A last line after a session; a terminal that was closed (SIGHUP) takes nothing."""
+    with contextlib.suppress(OSError):
+        echo(text, stream)
 
 
 def _starting_point(
@@ -260,20 +294,24 @@ def _run(
     options: SessionOptions,
     plain: bool,
     probe: PlayerProbe | None,
+    clock: MonotonicClock,
+    signals: StopSignals,
     synthesizer: Pyttsx3Synthesizer | None,
 ) -> SessionReport:
     from masseur.display import LiveDisplay, PlainDisplay
-    from masseur.session import run_session
+    from masseur.session import TerminalHolder, run_session
 
     stdout = sys.stdout
     stderr = sys.stderr
     interactive = sys.stdin.isatty()
     with ExitStack() as stack:
         display: PlainDisplay | LiveDisplay = PlainDisplay(stdout)
+        holders: tuple[TerminalHolder, ...] = ()
         if stdout.isatty() and not plain:
             from rich.console import Console  # only the live screen needs rich
 
             display = stack.enter_context(LiveDisplay(Console()))
+            holders = (display,)
         report = run_session(
             routine,
             timeline,
@@ -282,10 +320,14 @@ def _run(
             stdout=stdout,
             stderr=stderr,
             keyboard=interactive,
+            clock=clock,
             probe=probe,
+            signals=signals,
+            holders=holders,
             synthesizer=synthesizer,
         )
-    print_summary(report.result, routine.language, stderr)
+    with contextlib.suppress(OSError):  # the terminal was closed: the history has it all
+        print_summary(report.result, routine.language, stderr)
     return report
 
 

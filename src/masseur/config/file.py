@@ -168,6 +168,13 @@ def _change_setting(path: Path | None, name: str, value: SettingValue) -> Path:
     path = path or config_path()
     if name not in SETTINGS:
         raise BadInput(unknown_setting_message(name))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic.editing(path):  # another `config set` at the same moment waits its turn
+        _edit_locked(path, name, value)
+    return path
+
+
+def _edit_locked(path: Path, name: str, value: SettingValue) -> None:
     text = read_config_text(path) or ""
     current = parse_config_text(text, str(path))  # refuse to edit a file we cannot read
     wanted = {**current, name: value}
@@ -180,9 +187,7 @@ def _change_setting(path: Path | None, name: str, value: SettingValue) -> Path:
         edited_ok = parse_config_text(new_text, str(path)) == wanted
     except BadInput:
         edited_ok = False
-    path.parent.mkdir(parents=True, exist_ok=True)
     atomic.write_text(path, new_text if edited_ok else _render(wanted))
-    return path
 
 
 def set_setting(name: str, text: str, path: Path | None = None) -> SettingValue:
@@ -205,12 +210,15 @@ def unset_setting(name: str, path: Path | None = None) -> bool:
     path = path or config_path()
     if name not in SETTINGS:
         # A misspelt key blocks every command until it is gone, so it can be removed here.
-        text = read_config_text(path) or ""
-        if _find_key(text, name) is None:
+        if read_config_text(path) is None:
             raise BadInput(unknown_setting_message(name))
-        atomic.write_text(path, _edited_text(text, name, None))
+        with atomic.editing(path):
+            text = read_config_text(path) or ""
+            if _find_key(text, name) is None:
+                raise BadInput(unknown_setting_message(name))
+            atomic.write_text(path, _edited_text(text, name, None))
         return True
-    present = name in load_config(path)
-    if present:
-        _change_setting(path, name, None)
-    return present
+    if name not in load_config(path):
+        return False
+    _change_setting(path, name, None)
+    return True

@@ -26,6 +26,7 @@ from masseur.export.job import (
     Levels,
     ProgressCallback,
     Writer,
+    check_target,
     not_interrupted,
 )
 
@@ -64,8 +65,8 @@ def check(fmt: str, destination: Destination, *, with_audio: bool = False) -> No
             f"{fmt} export is not available on this machine; "
             f"available audio formats: {', '.join(available_audio_formats())}"
         )
-    if destination.target is not None and destination.target.exists() and not destination.force:
-        raise BadInput(f"{destination.target} exists; use --force to overwrite")
+    if destination.target is not None:
+        check_target(destination.target, force=destination.force)
 
 
 def write(

@@ -6,6 +6,11 @@ file behind, and an existing file is replaced only when asked to.
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
+import stat
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,9 +88,26 @@ Writer = Callable[[Job], "str | None"]
 """A format's ``write(job)``: writes the export and returns a warning line, or None."""
 
 
+def is_stream(target: Path) -> bool:
+    """Whether ``target`` is a named pipe or a character device (``/dev/null``, a terminal,
+    ``/dev/stdout``): written into as a stream, never replaced, so no --force is needed."""
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
+
+
 def check_target(target: Path, *, force: bool) -> None:
     if target.is_dir():
         raise BadInput(f"{target} is a folder; give a file name")
+    if is_stream(target):
+        return
+    if target.exists() and not target.is_file():
+        raise BadInput(
+            f"{target} is not a regular file (a disk device or a socket); masseur writes "
+            "files, named pipes and devices such as /dev/null; give a file name"
+        )
     if target.exists() and not force:
         raise BadInput(f"{target} exists; use --force to overwrite")
     if not target.parent.is_dir():
@@ -100,6 +122,9 @@ def write_atomically(target: Path, write: Callable[[Path], None], *, force: bool
     existing ``target`` is replaced only with ``force``.
     """
     check_target(target, force=force)
+    if is_stream(target):
+        _write_into_stream(target, write)
+        return
     try:
         with atomic.replacing(target, overwrite=force) as temporary:
             write(temporary)
@@ -107,3 +132,29 @@ def write_atomically(target: Path, write: Callable[[Path], None], *, force: bool
         raise BadInput(f"{target} exists; use --force to overwrite") from None
     except OSError as error:
         raise MasseurError(f"cannot write {target}: {error.strerror or error}") from None
+
+
+def _write_into_stream(target: Path, write: Callable[[Path], None]) -> None:
+    """Make the export in a temporary folder (writers seek and reopen their file), then pour
+    it into the pipe or device; the special file itself is never replaced."""
+    with tempfile.TemporaryDirectory(prefix="masseur-export-") as folder:
+        made = Path(folder) / target.name
+        write(made)
+        try:
+            # Without O_NONBLOCK a named pipe nobody reads would wait here for ever.
+            descriptor = os.open(target, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError as error:
+            if error.errno == errno.ENXIO:
+                raise MasseurError(
+                    f"nothing is reading from the named pipe {target}; start the program "
+                    "that reads it first"
+                ) from None
+            raise MasseurError(f"cannot write {target}: {error.strerror or error}") from None
+        try:
+            os.set_blocking(descriptor, True)
+            with made.open("rb") as source, open(descriptor, "wb", closefd=False) as sink:
+                shutil.copyfileobj(source, sink)
+        except OSError as error:
+            raise MasseurError(f"cannot write {target}: {error.strerror or error}") from None
+        finally:
+            os.close(descriptor)

@@ -16,7 +16,9 @@ longer than the timeline planned, and the sentences then overlap (see clips.Over
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+import errno
+import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -85,21 +87,40 @@ class _Writer(Protocol):
 
 
 class _SoundfileWriter:
+    """libsndfile's writer; its failures (a full disk) become the OSError they really are,
+    so that they reach the user as one line, like those of the WAV writer."""
+
     def __init__(self, path: Path, rate: int, fmt: str, title: str) -> None:
         import soundfile
 
         major, subtype = _SOUNDFILE_TYPES[fmt]
-        self._file = soundfile.SoundFile(
-            str(path), "w", samplerate=rate, channels=1, format=major, subtype=subtype
-        )
+        with _as_os_error():
+            self._file = soundfile.SoundFile(
+                str(path), "w", samplerate=rate, channels=1, format=major, subtype=subtype
+            )
         with contextlib.suppress(RuntimeError):  # not every format takes a title
             self._file.title = title
 
     def write(self, pcm: bytes) -> None:
-        self._file.buffer_write(pcm, dtype="int16")
+        with _as_os_error():
+            self._file.buffer_write(pcm, dtype="int16")
 
     def close(self) -> None:
-        self._file.close()
+        with _as_os_error():
+            self._file.close()
+
+
+@contextlib.contextmanager
+def _as_os_error() -> Iterator[None]:
+    """libsndfile says only "System error."; the C errno it left says which (ENOSPC...)."""
+    import soundfile
+
+    try:
+        yield
+    except soundfile.SoundFileRuntimeError:
+        ffi = getattr(soundfile, "_ffi", None)
+        code = getattr(ffi, "errno", 0) or errno.EIO
+        raise OSError(code, os.strerror(code)) from None
 
 
 def _open_writer(path: Path, fmt: str, rate: int, title: str) -> _Writer:

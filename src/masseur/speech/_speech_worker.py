@@ -297,10 +297,28 @@ def claim_stdout() -> IO[bytes]:
     return os.fdopen(reply_fd, "wb")
 
 
+def leave_with_parent(fd: int) -> None:
+    """Exit at once when masseur closes its end of our input (it left, or was killed), even
+    in the middle of an utterance: a thread waits for the pipe to hang up."""
+
+    def watch() -> None:
+        import select
+
+        poller = select.poll()
+        poller.register(fd, 0)  # hang-up and errors are always reported; data is not asked for
+        while True:
+            for _, happened in poller.poll():
+                if happened & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
+                    os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main(arguments: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if arguments is None else arguments
     replies = claim_stdout()
     requests = open(sys.stdin.fileno(), encoding="utf-8", closefd=False)  # noqa: SIM115
+    leave_with_parent(sys.stdin.fileno())
     if arguments[:1] == ["piper"] and len(arguments) == 2:
         model = arguments[1]
         engine = start_engine(replies, lambda: PiperEngine(model), "piper-tts")

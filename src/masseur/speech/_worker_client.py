@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -35,6 +36,67 @@ def default_worker_command() -> list[str]:
     return [sys.executable, "-P", str(WORKER_SCRIPT)]
 
 
+def _die_with_parent() -> Callable[[], None] | None:
+    """A function for the child, between fork and exec: the kernel kills it when masseur dies.
+
+    Linux only (prctl PR_SET_PDEATHSIG); elsewhere the worker still leaves when its input
+    pipe closes. libc is looked up here, in the parent, so that the child only makes one
+    system call. The kernel's signal comes when the *thread* that started the worker ends,
+    so workers are started on one thread that lives as long as masseur (:func:`_popen`).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import ctypes.util
+    import signal
+
+    try:
+        prctl = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def in_child() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # masseur died before the request took effect
+            os._exit(1)
+
+    return in_child
+
+
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
+
+
+_starter: concurrent.futures.ThreadPoolExecutor | None = None
+_starter_lock = threading.Lock()
+
+
+def _popen(command: list[str]) -> subprocess.Popen[bytes]:
+    """Start a worker, on masseur's one process-starting thread, which never ends before
+    masseur does: a worker started by a short-lived thread would die with that thread."""
+    global _starter
+    with _starter_lock:
+        if _starter is None:
+            _starter = concurrent.futures.ThreadPoolExecutor(1, "masseur-worker-start")
+        starter = _starter
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            close_fds=True,
+            # Its own session: Ctrl-C in the terminal is for the session, not for the
+            # engine, which we stop ourselves.
+            start_new_session=True,
+            # Never outlive masseur (kill -9 included), even in the middle of a sentence.
+            preexec_fn=_die_with_parent(),
+        )
+
+    return starter.submit(start).result()
+
+
 class Expired(Exception):
     """The deadline passed while waiting for the worker."""
 
@@ -52,16 +114,7 @@ class Worker:
         self._buffer = b""
         self.hello: dict[str, Any] | None = None
         try:
-            self.process = subprocess.Popen(
-                list(command),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                close_fds=True,
-                # Its own session: Ctrl-C in the terminal is for the session, not for the
-                # engine, which we stop ourselves.
-                start_new_session=True,
-            )
+            self.process = _popen(list(command))
         except OSError as error:
             raise SpeechUnavailable(f"cannot start the speech engine ({error})") from None
         assert self.process.stdin and self.process.stdout and self.process.stderr
