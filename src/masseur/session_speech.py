@@ -28,18 +28,12 @@ AHEAD = 3  # sentences held ready after the one due
 
 
 def safety_sentences(timeline: Timeline) -> Callable[[Event], bool]:
-    """Which events carry safety words: the introduction, and any sentence with the safety
-    reminder or the spoken contraindications in it."""
-    phrases = phrases_for(timeline.language)
-    reminders = (
-        phrases.safety,
-        phrases.safety_other,
-        phrases.warnings_before,
-        phrases.warnings_before_other,
-    )
+    """Which events carry safety words: the introduction (with the spoken contraindications,
+    when they are spoken), and any sentence with the safety reminder in it."""
+    reminder = phrases_for(timeline.language).safety
 
     def carries_safety(event: Event) -> bool:
-        return event.kind is EventKind.INTRO or any(text in event.text for text in reminders)
+        return event.kind is EventKind.INTRO or reminder in event.text
 
     return carries_safety
 

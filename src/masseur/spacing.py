@@ -5,7 +5,15 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 
-from masseur.timeline import SPEECH_GAP_MS, Event, EventKind, Part, Segment, Timeline
+from masseur.timeline import (
+    SPEECH_GAP_MS,
+    Event,
+    EventKind,
+    Part,
+    Segment,
+    Timeline,
+    segment_index_at,
+)
 
 
 def without_overlaps(events: list[Event], segments: list[Segment]) -> list[Event]:
@@ -53,7 +61,7 @@ def without_overlaps(events: list[Event], segments: list[Segment]) -> list[Event
         if event.kind is EventKind.HALFWAY:
             at = _first_silence(kept, event.at_ms, event.estimated_ms)
             if at is not None:
-                inside = _part_at(segments, at)
+                inside = segment_index_at(segments, at)
                 part = Part.STEPS if inside is not None else Part.CLOSING
                 kept.append(replace(event, at_ms=at, segment=inside, part=part))
     return [e for e in events if not e.kind.spoken] + kept
@@ -83,8 +91,3 @@ def speech_overlaps(timeline: Timeline) -> list[tuple[Event, int]]:
         for event, following in itertools.pairwise(spoken)
         if event.end_ms > following.at_ms
     ]
-
-
-def _part_at(segments: list[Segment], at: int) -> int | None:
-    """The index of the timed part playing at ``at``; None after the last one."""
-    return next((s.index for s in segments if s.start_ms <= at < s.end_ms), None)

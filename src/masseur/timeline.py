@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from masseur.errors import BadInput
@@ -439,7 +439,7 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
     steps_end = cursor
     if options.halfway and segments:
         middle = (segments[0].start_ms + steps_end) // 2
-        inside = _segment_index_at(segments, middle)
+        inside = segment_index_at(segments, middle)
         events.append(
             Event(
                 middle,
@@ -471,7 +471,8 @@ def build_timeline(routine: Routine, options: TimelineOptions | None = None) -> 
     )
 
 
-def _segment_index_at(segments: list[Segment], position_ms: int) -> int | None:
+def segment_index_at(segments: Sequence[Segment], position_ms: int) -> int | None:
+    """The index of the timed part playing at ``position_ms``; None outside every part."""
     for segment in segments:
         if segment.start_ms <= position_ms < segment.end_ms:
             return segment.index
