@@ -504,8 +504,10 @@ time.sleep(0.3)
 """
 
 # simpleaudio's playback thread, once told to stop, still lets ALSA play what it has
-# buffered (100 ms plus the chunk being written): measured ~200 ms here.
-STOP_LATENCY_LIMIT_MS = 300.0
+# buffered (100 ms plus the chunk being written). Through the PulseAudio capture it is
+# bimodal: about 220 ms, or about 315 ms when the stop lands one chunk later (measured in
+# repeated runs on an idle 2-core machine), so 300 ms failed about one run in three.
+STOP_LATENCY_LIMIT_MS = 400.0
 
 
 @pytest.mark.audio

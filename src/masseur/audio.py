@@ -143,7 +143,7 @@ class Playback(Protocol):
         """Stop the sound. Returns at once; the sound may take a moment to fall silent.
 
         With SimpleaudioPlayer the audio already handed to the device still plays out:
-        about 0.2 s, during which ``is_playing()`` stays True.
+        0.2 to 0.3 s, during which ``is_playing()`` stays True.
         """
         ...
 
@@ -274,7 +274,7 @@ class SimpleaudioPlayer:
     Every ``play()`` opens its own stream, so sounds may overlap. Measured through a
     PulseAudio null sink: ``play()`` returns in 1-5 ms, sounds start within ~10 ms of when
     they were asked for, ``wait()`` returns ~20 ms after the sound's end, and ``stop()``
-    silences the sound ~0.2 s later (simpleaudio drains its 100 ms device buffer).
+    silences the sound 0.2-0.3 s later (simpleaudio drains its 100 ms device buffer).
     """
 
     def __init__(self) -> None:
