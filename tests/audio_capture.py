@@ -207,6 +207,14 @@ class PulseCapture:
                 shutil.rmtree(self.runtime_dir, ignore_errors=True)
         return self._recording
 
+    def is_running(self) -> bool:
+        """Whether the server is still up (it is needed until the program under test is done)."""
+        return self._pulseaudio.poll() is None
+
+    def log_tail(self) -> str:
+        """The end of the server's log, for a failure message."""
+        return _read_log(self)
+
     @property
     def recording(self) -> Sound:
         if self._recording is None:
@@ -285,6 +293,14 @@ def start_pulse_capture(rate: int = CAPTURE_RATE, startup_timeout: float = 20.0)
             "-n",
             "--daemonize=no",
             "--exit-idle-time=-1",
+            # A loaded CI machine must not make the server end itself: no CPU-load limiter
+            # (it terminates a server that uses "too much" CPU), no realtime or nice
+            # requests, and no client may ask it to exit.
+            "--no-cpu-limit",
+            "--realtime=no",
+            "--high-priority=no",
+            "--disallow-exit",
+            "--log-level=info",
             f"--log-target=file:{log_path}",
             "-L",
             "module-native-protocol-unix auth-anonymous=1",
@@ -339,6 +355,36 @@ def pulse_capture(rate: int = CAPTURE_RATE) -> Iterator[PulseCapture]:
         yield capture
     finally:
         capture.stop()
+
+
+# Where a player script was refused by the capture's server rather than failing on its own.
+_SERVER_REFUSED = "AudioUnavailable"
+
+
+def play_into_pulse_capture(
+    script: str, attempts: int = 2
+) -> tuple[subprocess.CompletedProcess[str], Sound]:
+    """Run a player ``script`` against a fresh capture; its result and the whole recording.
+
+    Once, in CI, the private server refused a player's third stream ("Connection refused")
+    after taking the first two. That is the capture failing, not the player, so a run the
+    server refused is repeated with a fresh server, after printing whether the server was
+    still up and its log. A script that fails any other way is returned as it is.
+    """
+    for attempt in range(1, attempts + 1):
+        with pulse_capture() as capture:
+            result = run_python(script, capture.env)
+            server_running, log = capture.is_running(), capture.log_tail()
+            recording = capture.stop()
+        refused = result.returncode != 0 and _SERVER_REFUSED in result.stderr
+        if not refused or attempt == attempts:
+            return result, recording
+        print(
+            f"attempt {attempt}: the capture server refused the player "
+            f"(server {'still running' if server_running else 'gone'}).\n"
+            f"player stderr:\n{result.stderr}\nserver log:\n{log}"
+        )
+    raise AssertionError("attempts must be at least 1")
 
 
 # -- finding sounds in a recording ------------------------------------------------------------

@@ -10,12 +10,12 @@ import statistics
 import struct
 import subprocess
 import sys
-import time
 import wave
 from pathlib import Path
 
 import pytest
 
+from conftest import require_tools
 from masseur.audio import (
     CHIME_NAMES,
     AudioUnavailable,
@@ -29,11 +29,12 @@ from masseur.errors import BadInput, ExitStatus
 from masseur.paths import sounds_dir
 
 from audio_capture import (
+    PULSE_TOOLS,
     FileCapture,
-    PulseCapture,
     captured_files,
     find_onsets,
     non_silent_spans,
+    play_into_pulse_capture,
     run_python,
 )
 
@@ -428,21 +429,17 @@ ON_TIME_TOLERANCE_MS = 25.0
 SCHEDULE_ATTEMPTS = 2
 
 
-def schedule_errors_ms(recorder: PulseCapture) -> list[float]:
+def schedule_errors_ms() -> list[float]:
     """Run PLAY_ON_SCHEDULE once; each onset's distance from its slot on the schedule.
 
     The schedule's zero on the recording's clock is unknown (it includes the output
     latency), so it is estimated as the median offset of the five onsets: one chime that
     happens to land early or late then shows as its own error instead of shifting all.
     """
-    first_frame = recorder.position()
-    result = run_python(PLAY_ON_SCHEDULE, recorder.env)
+    result, recording = play_into_pulse_capture(PLAY_ON_SCHEDULE)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # nothing from ALSA's PulseAudio plugin either
-    time.sleep(0.1)  # let parec write out the last few milliseconds
-    recording = recorder.snapshot()
-    attempt = Sound(recording.pcm[2 * first_frame :], recording.rate)
-    onsets = find_onsets(attempt)
+    onsets = find_onsets(recording)
     assert len(onsets) == 5, (onsets, result.stdout, result.stderr)
     offsets = [onset - 1000 * index for index, onset in enumerate(onsets)]
     zero = statistics.median(offsets)
@@ -458,12 +455,13 @@ def schedule_errors_ms(recorder: PulseCapture) -> list[float]:
 
 @pytest.mark.audio
 @pytest.mark.slow
-def test_chimes_land_on_schedule_in_real_time(pulse_recorder: PulseCapture) -> None:
+def test_chimes_land_on_schedule_in_real_time() -> None:
+    require_tools(*PULSE_TOOLS)
     # On a busy shared machine the player or the sound server can miss its time slice
     # now and then (seen: one chime 31-43 ms late while other test suites were running),
     # so a second run is allowed; two misses in a row fail.
     for attempt in range(1, SCHEDULE_ATTEMPTS + 1):
-        errors = schedule_errors_ms(pulse_recorder)
+        errors = schedule_errors_ms()
         if all(abs(error) <= ON_TIME_TOLERANCE_MS for error in errors):
             return
         print(f"attempt {attempt}: some chime was more than {ON_TIME_TOLERANCE_MS} ms off")
@@ -512,11 +510,12 @@ STOP_LATENCY_LIMIT_MS = 400.0
 
 @pytest.mark.audio
 @pytest.mark.slow
-def test_stop_cuts_sounds_short_and_wait_follows_the_sound(pulse_recorder: PulseCapture) -> None:
-    result = run_python(STOP_AND_WAIT, pulse_recorder.env)
+def test_stop_cuts_sounds_short_and_wait_follows_the_sound() -> None:
+    require_tools(*PULSE_TOOLS)
+    result, recording = play_into_pulse_capture(STOP_AND_WAIT)
     assert result.returncode == 0, result.stderr
     print(result.stdout, end="")
-    spans = non_silent_spans(pulse_recorder.stop(), threshold_db=-60)
+    spans = non_silent_spans(recording, threshold_db=-60)
     print("sounding spans (ms):", [f"{start:.0f}-{end:.0f}" for start, end in spans])
     assert len(spans) == 3, spans
     lengths = [end - start for start, end in spans]
