@@ -13,7 +13,6 @@ import select
 import sys
 import threading
 from collections.abc import Callable
-from types import TracebackType
 from typing import IO, Any
 
 from masseur.runner import Command
@@ -73,12 +72,7 @@ class KeyReader:
         self._thread.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
 
         self._stop.set()
         if self._thread is not None:
