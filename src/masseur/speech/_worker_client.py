@@ -47,11 +47,12 @@ def _die_with_parent() -> Callable[[], None] | None:
     if not sys.platform.startswith("linux"):
         return None
     import ctypes
-    import ctypes.util
     import signal
 
     try:
-        prctl = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+        # The C library this process already has: ctypes.util.find_library would run
+        # ldconfig, a process start of its own, before every worker.
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
         return None
     parent = os.getpid()
