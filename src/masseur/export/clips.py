@@ -87,8 +87,8 @@ def measure_speech(samples: npt.NDArray[np.int16], rate: int, text: str) -> Spee
     """
     import numpy as np
 
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) >= HEARD_THRESHOLD)
-    if not loud.size:
+    loud = (samples >= HEARD_THRESHOLD) | (samples <= -HEARD_THRESHOLD)
+    if not loud.any():
         return SpeechTiming(0)
 
     def ms_floor(frame: int) -> int:
@@ -98,18 +98,29 @@ def measure_speech(samples: npt.NDArray[np.int16], rate: int, text: str) -> Spee
         # Rounded up, so a subtitle never ends before the last audible sample.
         return -(-frame * 1000 // rate)
 
-    heard = ms_ceil(int(loud[-1]) + 1)
+    first_loud = int(np.argmax(loud))
+    last_loud = len(loud) - 1 - int(np.argmax(loud[::-1]))
+    heard = ms_ceil(last_loud + 1)
     sentences = split_sentences(text)
     if len(sentences) < 2:
         return SpeechTiming(heard)
-    steps = np.diff(loud)  # a step of n frames is a pause of n - 1 silent frames
-    # Only a pause of 100 ms or more can end a sentence: sort just those (a few dozen
-    # instead of every gap between loud samples), longest first, ties in time order.
+    # The quiet stretches between loud samples, from where the samples change between loud
+    # and quiet (a few per pitch period, far fewer than the loud samples themselves). The
+    # quiet samples from frame a to b - 1 are a pause from the loud sample a - 1 to the
+    # loud sample b: a step of b - a + 1 frames.
+    changes = np.flatnonzero(loud[first_loud + 1 : last_loud + 1] != loud[first_loud:last_loud])
+    changes += first_loud + 1
+    quiet_from, quiet_to = changes[0::2], changes[1::2]  # between loud samples: in pairs
+    steps = quiet_to - quiet_from + 1
+    # Only a pause of 100 ms or more can end a sentence: sort just those (a few dozen),
+    # longest first, ties in time order.
     floor = rate // 10
     real = np.flatnonzero(steps >= floor)
     order = real[np.argsort(-steps[real], kind="stable")]
     shorter = steps[steps < floor]
+    # Loud samples side by side are steps of 1, the shortest there is.
     longest_shorter = int(shorter.max()) if shorter.size else 1
+    loud_steps = int(np.count_nonzero(loud)) - 1  # steps from each loud sample to the next
 
     def longest_pauses(count: int) -> list[int] | None:
         """The ``count`` longest pauses in time order, if they clearly outlast the rest."""
@@ -119,7 +130,7 @@ def measure_speech(samples: npt.NDArray[np.int16], rate: int, text: str) -> Spee
         if len(order) > count:
             rest = int(steps[order[count]])
         else:
-            rest = longest_shorter if len(steps) > count else 1
+            rest = longest_shorter if loud_steps > count else 1
         if shortest < SENTENCE_PAUSE_RATIO * rest:
             return None
         return sorted(int(index) for index in order[:count])
@@ -134,10 +145,10 @@ def measure_speech(samples: npt.NDArray[np.int16], rate: int, text: str) -> Spee
     if ends is None:
         return SpeechTiming(heard)
     bounds = []
-    first = int(loud[0])
-    for gap in ends:
-        bounds.append((ms_floor(first), ms_ceil(int(loud[gap]) + 1)))
-        first = int(loud[gap + 1])
+    first = first_loud
+    for pause in ends:
+        bounds.append((ms_floor(first), ms_ceil(int(quiet_from[pause]))))
+        first = int(quiet_to[pause])
     bounds.append((ms_floor(first), heard))
     return SpeechTiming(heard, tuple(bounds))
 
