@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from conftest import home_env
 from masseur import export
@@ -37,6 +39,7 @@ from masseur.errors import MasseurError
 from masseur.export import mixdown, subtitles
 from masseur.export.clips import (
     HEARD_THRESHOLD,
+    SpeechTiming,
     measure_speech,
     speech_timings,
     split_sentences,
@@ -459,6 +462,78 @@ def test_sentences_are_found_at_the_pauses_their_marks_make() -> None:
     # Two pauses of much the same length, one mark: which one is the sentence end?
     even = _bursts(500, 300, 500, 330, 500)
     assert measure_speech(even, RATE, "Slowly. Softly now").sentences == ()
+
+
+def _pauses_the_plain_way(samples: npt.NDArray[np.int16], text: str) -> SpeechTiming:
+    """measure_speech's rules applied to every loud sample one by one: slow, but plainly
+    right, to check the fast way against."""
+    loud = [index for index, value in enumerate(samples.tolist()) if abs(value) >= 64]
+    if not loud:
+        return SpeechTiming(0)
+    heard = -(-(loud[-1] + 1) * 1000 // RATE)
+    sentences = split_sentences(text)
+    if len(sentences) < 2:
+        return SpeechTiming(heard)
+    steps = [after - before for before, after in itertools.pairwise(loud)]
+    floor = RATE // 10
+    order = sorted((i for i, step in enumerate(steps) if step >= floor), key=lambda i: -steps[i])
+    longest_shorter = max((step for step in steps if step < floor), default=1)
+
+    def longest(count: int) -> list[int] | None:
+        if count < 1 or len(order) < count:
+            return None
+        rest = (
+            steps[order[count]]
+            if len(order) > count
+            else (longest_shorter if len(steps) > count else 1)
+        )
+        return sorted(order[:count]) if steps[order[count - 1]] >= 1.2 * rest else None
+
+    marks = re.findall(r"([.!?\u2026]+|[,;:\u2013\u2014]|(?<=\s)-)(?=\s)", " ".join(text.split()))
+    found = longest(len(marks))
+    ends = None
+    if found is not None:
+        ends = [gap for gap, mark in zip(found, marks, strict=True) if mark[0] in ".!?\u2026"]
+    if ends is None or len(ends) != len(sentences) - 1:
+        ends = longest(len(sentences) - 1)
+    if ends is None:
+        return SpeechTiming(heard)
+    bounds, first = [], loud[0]
+    for gap in ends:
+        bounds.append((first * 1000 // RATE, -(-(loud[gap] + 1) * 1000 // RATE)))
+        first = loud[gap + 1]
+    return SpeechTiming(heard, (*bounds, (first * 1000 // RATE, heard)))
+
+
+# Pause lengths around the 100 ms (2205-frame) floor and the 1.2 ratio between pauses.
+_PAUSE_FRAMES = [0, 1, 2, 500, 1837, 1838, 2203, 2204, 2205, 2206, 2646, 2647, 3000, 9000]
+
+
+@settings(max_examples=400, deadline=None)
+@example(pieces=[(0, 500, 300), (2204, 500, 300)], text="One. Two.")
+@example(pieces=[(10, 64, 2), (2647, -64, 1), (2205, 63, 5), (2206, 32767, 3)], text="Hi. Ho")
+@given(
+    pieces=st.lists(
+        st.tuples(
+            st.sampled_from(_PAUSE_FRAMES),
+            st.sampled_from([63, 64, -64, -63, 500, -32768, 32767]),
+            st.sampled_from([1, 2, 300]),
+        ),
+        max_size=8,
+    ),
+    text=st.sampled_from(
+        ["One.", "One. Two.", "One, two. Three: four. Five!", "A - b. C\u2026 d? E.", "Hi. Ho"]
+    ),
+)
+def test_pauses_are_found_as_the_plain_way_finds_them(
+    pieces: list[tuple[int, int, int]], text: str
+) -> None:
+    # Silence, then a run of one level (loud or just below the threshold), again and again.
+    runs = [np.zeros(0, dtype=np.int16)]
+    for silent, level, frames in pieces:
+        runs += [np.zeros(silent, dtype=np.int16), np.full(frames, level, dtype=np.int16)]
+    samples = np.concatenate(runs)
+    assert measure_speech(samples, RATE, text) == _pauses_the_plain_way(samples, text)
 
 
 def test_overlapping_loud_sounds_are_summed_and_clipped(tmp_path: Path) -> None:
