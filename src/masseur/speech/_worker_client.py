@@ -98,6 +98,22 @@ def _popen(command: list[str]) -> subprocess.Popen[bytes]:
     return starter.submit(start).result()
 
 
+# A second of speech is 44 kB: through the default 64 kB pipe a long sentence went over in
+# dozens of turns between the two processes, each waking the other.
+PIPE_BYTES = 1 << 20
+F_SETPIPE_SZ = 1031  # from <fcntl.h> (Linux)
+
+
+def _widen_pipe(fd: int) -> None:
+    """Let the pipe hold a whole long sentence, where the system allows it (Linux)."""
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system
+        return
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", F_SETPIPE_SZ), PIPE_BYTES)
+
+
 class Expired(Exception):
     """The deadline passed while waiting for the worker."""
 
@@ -112,7 +128,7 @@ class Worker:
         request (or :meth:`wait_ready`) waits for it.
         """
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
-        self._buffer = b""
+        self._buffer = bytearray()
         self.hello: dict[str, Any] | None = None
         try:
             self.process = _popen(list(command))
@@ -122,6 +138,7 @@ class Worker:
         self._stdin_fd = self.process.stdin.fileno()
         self._stdout_fd = self.process.stdout.fileno()
         os.set_blocking(self._stdin_fd, False)
+        _widen_pipe(self._stdout_fd)
         threading.Thread(
             target=self._drain_stderr, args=(self.process.stderr,), daemon=True
         ).start()
@@ -207,12 +224,14 @@ class Worker:
             chunk = os.read(self._stdout_fd, 1 << 20)
             if not chunk:
                 raise self._died()
-            self._buffer += chunk
+            self._buffer += chunk  # a bytearray grows in place: no copy of what came before
 
     def receive(self, deadline: float) -> dict[str, Any]:
         """The next reply; a reply announcing ``pcm`` bytes gets them under ``pcm``."""
         self._fill(deadline, lambda: b"\n" in self._buffer)
-        line, _, self._buffer = self._buffer.partition(b"\n")
+        end = self._buffer.index(b"\n")
+        line = bytes(self._buffer[:end])
+        del self._buffer[: end + 1]
         try:
             message = json.loads(line)
         except ValueError:
@@ -222,7 +241,8 @@ class Worker:
         size = message.get("pcm")
         if isinstance(size, int):
             self._fill(deadline, lambda: len(self._buffer) >= size)
-            message["pcm"], self._buffer = self._buffer[:size], self._buffer[size:]
+            message["pcm"] = bytes(self._buffer[:size])
+            del self._buffer[:size]
         return message
 
     def request(self, message: dict[str, Any], deadline: float) -> dict[str, Any]:
