@@ -31,7 +31,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conftest import home_env
+from conftest import audio_timeline, home_env
 from masseur import export
 from masseur.audio import Sound, load_chime
 from masseur.cli import main
@@ -349,6 +349,25 @@ def test_audio_speaks_the_contraindications_before_the_first_step(
     assert "check that none of these applies to you" in opening
     assert "An injury to the foot." in opening
     assert "on the screen" not in " ".join(heard)
+
+
+def test_foot_classic_as_wav_speaks_every_contraindication_before_the_first_step(
+    tmp_path: Path,
+) -> None:
+    # A built-in routine, as a person would export it to play on a phone.
+    wav_path, srt_path = tmp_path / "x.wav", tmp_path / "x.srt"
+    assert run_cli(["export", "foot-classic", "-o", str(wav_path)]) == 0
+    assert run_cli(["export", "foot-classic", "-o", str(srt_path)]) == 0  # same speech, cached
+    wav, cues = read_wav(wav_path), parse_subtitles(srt_path.read_text(encoding="utf-8"))
+    entry, routine = load("foot-classic")
+    first_step_ms = audio_timeline(entry.path).segments[0].start_ms
+    before = [cue for cue in cues if cue.end_ms <= first_step_ms]
+    said = " ".join(cue.text for cue in before)
+    for item in routine.contraindications:
+        assert split_sentences(item)[0] in said, item
+    for cue in before:  # and they are heard, not just listed
+        heard = wav[frame(cue.start_ms) : frame(cue.end_ms)].astype(float)
+        assert np.sqrt(np.mean(heard**2)) > 300, cue.text
 
 
 def test_srt_cues_match_the_speech_heard_in_the_audio(speech_only: AudioExport) -> None:

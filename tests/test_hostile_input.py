@@ -123,6 +123,22 @@ def test_durations_that_used_to_crash_are_refused_by_validate(
         assert expected in result.output
 
 
+def test_a_user_routine_too_short_to_time_breaks_nothing_else(tmp_path: Path) -> None:
+    # It once made list fail for every routine while doctor called them all valid.
+    folder = tmp_path / "data" / "routines"
+    folder.mkdir(parents=True)
+    (folder / "bad.yaml").write_text(routine_text(duration="0.0004"), encoding="utf-8")
+    listed = masseur(tmp_path, "list")
+    assert listed.returncode == 0 and "Traceback" not in listed.stderr
+    assert "foot-classic" in listed.stdout and "invalid" in listed.stdout
+    doctor = masseur(tmp_path, "doctor").stdout
+    assert "1 of 1 invalid (bad)" in doctor and "shorter than a millisecond" in doctor
+    for output in ("x.wav", "x.json"):
+        line = assert_one_line(masseur(tmp_path, "export", "bad", "-o", str(tmp_path / output)), 2)
+        assert "bad.yaml:6:15:" in line and "shorter than a millisecond" in line
+        assert not (tmp_path / output).exists()
+
+
 def test_a_leading_zero_is_decimal_not_octal() -> None:
     routine = parse_routine(routine_text(duration="010", extra="voice: {rate: 0150}\n"))
     assert routine.iter_steps().__next__()[1].duration == 10_000
@@ -247,6 +263,23 @@ def test_new_reports_a_routines_folder_that_is_a_file(tmp_path: Path) -> None:
     blocker.write_text("not a folder", encoding="utf-8")
     line = assert_one_line(masseur(tmp_path, "new", "mine"), 1)
     assert "MASSEUR_ROUTINES_DIR" in line
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+@pytest.mark.parametrize(
+    ("command", "status", "words"),
+    [
+        (["config", "set", "rate", "160"], 1, "set MASSEUR_CONFIG_DIR to another one"),
+        (["config", "unset", "rate"], 2, "cannot read: Not a directory"),
+    ],
+)
+def test_config_reports_a_settings_folder_that_is_a_file(
+    tmp_path: Path, command: list[str], status: int, words: str
+) -> None:
+    blocker = tmp_path / "config"
+    blocker.write_text("not a folder", encoding="utf-8")
+    line = assert_one_line(masseur(tmp_path, *command), status)
+    assert words in line and str(blocker) in line
     assert blocker.read_text(encoding="utf-8") == "not a folder"
 
 
@@ -448,20 +481,29 @@ def test_the_live_screen_shows_routine_text_as_written() -> None:
     os.geteuid() != 0 or shutil.which("setpriv") is None,
     reason="needs root and setpriv to run masseur as an unprivileged user",
 )
-def test_new_reports_a_read_only_routines_folder() -> None:
+@pytest.mark.parametrize(
+    ("command", "folder", "variable"),
+    [
+        (["new", "mine"], "data/routines", "MASSEUR_ROUTINES_DIR"),
+        (["config", "set", "rate", "160"], "config", "MASSEUR_CONFIG_DIR"),
+    ],
+)
+def test_a_read_only_folder_is_one_line_naming_what_to_set(
+    command: list[str], folder: str, variable: str
+) -> None:
     # root may write anywhere; an unprivileged user meets the read-only folder.
     home = Path(tempfile.mkdtemp(prefix="masseur-ro-"))
     try:
         home.chmod(0o755)
-        folder = home / "data" / "routines"
-        folder.mkdir(parents=True)
-        folder.chmod(0o555)
+        read_only = home / folder
+        read_only.mkdir(parents=True)
+        read_only.chmod(0o555)
         nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable]
         probe = subprocess.run([*nobody, "-c", "import masseur"], capture_output=True, cwd="/")
         if probe.returncode != 0:
             pytest.skip("this checkout cannot be read by an unprivileged user")
         result = subprocess.run(
-            [*nobody, "-m", "masseur", "new", "mine"],
+            [*nobody, "-m", "masseur", *command],
             capture_output=True,
             text=True,
             env={**os.environ, **home_env(home)},
@@ -469,8 +511,8 @@ def test_new_reports_a_read_only_routines_folder() -> None:
             timeout=HANG_GUARD_S,
         )
         line = assert_one_line(result, 1)
-        assert "Permission denied" in line and "MASSEUR_ROUTINES_DIR" in line
-        assert list(folder.iterdir()) == []
+        assert "Permission denied" in line and variable in line
+        assert list(read_only.iterdir()) == []
     finally:
         shutil.rmtree(home)
 

@@ -103,6 +103,36 @@ def test_closing_the_terminal_window_logs_the_session(masseur_home: Path, plain:
     assert last_record(masseur_home)["outcome"] == "hung_up"
 
 
+def test_closing_the_terminal_during_an_mp3_export_leaves_no_file(masseur_home: Path) -> None:
+    """An export on a real terminal (its progress bar drawn there) whose window is closed
+    while the mp3 is being written: no file, not even the hidden temporary one, and 129."""
+    import time
+
+    out_dir = masseur_home / "out"
+    out_dir.mkdir(parents=True)
+    target = out_dir / "long.mp3"
+    child = spawn_masseur(
+        masseur_home, "export", "foot-self-massage", "--minutes", "120", "-o", str(target)
+    )
+    deadline = time.monotonic() + 120
+    while not any(out_dir.iterdir()):  # the temporary file is being written
+        assert child.isalive(), child.read()
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+    os.close(child.child_fd)
+    child.closed = True  # pexpect must not close it again
+    for _ in range(600):
+        done, status = os.waitpid(child.pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:
+        child.kill(signal.SIGKILL)
+        pytest.fail("the export went on after its terminal was closed")
+    assert os.waitstatus_to_exitcode(status) == 128 + signal.SIGHUP
+    assert list(out_dir.iterdir()) == []
+
+
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_session_without_a_terminal_is_logged_when_signalled(
     masseur_home: Path, how: signal.Signals

@@ -9,8 +9,9 @@ The file is flat TOML (no tables)::
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from masseur import atomic, paths
@@ -21,7 +22,7 @@ from masseur.config.table import (
     parse_text_value,
     unknown_setting_message,
 )
-from masseur.errors import BadInput
+from masseur.errors import BadInput, MasseurError
 from masseur.files import decode_text, read_regular_file
 
 CONFIG_FILE_NAME = "config.toml"
@@ -168,10 +169,25 @@ def _change_setting(path: Path | None, name: str, value: SettingValue) -> Path:
     path = path or config_path()
     if name not in SETTINGS:
         raise BadInput(unknown_setting_message(name))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic.editing(path):  # another `config set` at the same moment waits its turn
-        _edit_locked(path, name, value)
+    with _writing_settings(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic.editing(path):  # another `config set` at the same moment waits its turn
+            _edit_locked(path, name, value)
     return path
+
+
+@contextlib.contextmanager
+def _writing_settings(path: Path) -> Iterator[None]:
+    """A folder that is a file, or one the user may not write to, as one line that says
+    what to do (the file itself is left as it was)."""
+    try:
+        yield
+    except OSError as error:
+        raise MasseurError(
+            f"cannot write the settings file there: {error.strerror or error}; check that "
+            "it is a folder you can write to, or set MASSEUR_CONFIG_DIR to another one",
+            location=str(path.parent),
+        ) from None
 
 
 def _edit_locked(path: Path, name: str, value: SettingValue) -> None:
@@ -212,7 +228,7 @@ def unset_setting(name: str, path: Path | None = None) -> bool:
         # A misspelt key blocks every command until it is gone, so it can be removed here.
         if read_config_text(path) is None:
             raise BadInput(unknown_setting_message(name))
-        with atomic.editing(path):
+        with _writing_settings(path), atomic.editing(path):
             text = read_config_text(path) or ""
             if _find_key(text, name) is None:
                 raise BadInput(unknown_setting_message(name))
