@@ -49,6 +49,22 @@ def send_signal(number: int) -> Callable[[pexpect.spawn], None]:
     return lambda child: child.kill(number)
 
 
+def close_terminal(child: pexpect.spawn) -> int:
+    """Close the terminal's master end, as closing its window does (the kernel sends SIGHUP
+    and every later write fails); masseur's exit status once it has left."""
+    import time
+
+    os.close(child.child_fd)
+    child.closed = True  # pexpect must not close it again
+    for _ in range(600):
+        done, status = os.waitpid(child.pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.1)
+    child.kill(signal.SIGKILL)
+    pytest.fail("masseur went on after its terminal was closed")
+
+
 STOPS = {
     # Two Ctrl-C in a row, as a person does when the first seems not to work.
     "double-ctrl-c": (lambda child: child.send("\x03\x03"), 130, "interrupted"),
@@ -84,22 +100,11 @@ def test_each_way_of_stopping_restores_the_terminal_and_logs_the_session(
 def test_closing_the_terminal_window_logs_the_session(masseur_home: Path, plain: list[str]) -> None:
     """The terminal really goes away (its master end closes): the kernel sends SIGHUP and
     every later write fails; the session is still logged and the status is 129."""
-    import time
 
     child = spawn_masseur(masseur_home, "run", "foot-classic", "--yes", "--text-only", *plain)
     child.codec_errors = "replace"
     child.expect(r"Introduction|\[0:00\]")  # the session has begun
-    os.close(child.child_fd)
-    child.closed = True  # pexpect must not close it again
-    for _ in range(600):
-        done, status = os.waitpid(child.pid, os.WNOHANG)
-        if done:
-            break
-        time.sleep(0.1)
-    else:
-        child.kill(signal.SIGKILL)
-        pytest.fail("masseur went on after its terminal was closed")
-    assert os.waitstatus_to_exitcode(status) == 128 + signal.SIGHUP
+    assert close_terminal(child) == 128 + signal.SIGHUP
     assert last_record(masseur_home)["outcome"] == "hung_up"
 
 
@@ -119,17 +124,7 @@ def test_closing_the_terminal_during_an_mp3_export_leaves_no_file(masseur_home: 
         assert child.isalive(), child.read()
         assert time.monotonic() < deadline
         time.sleep(0.002)
-    os.close(child.child_fd)
-    child.closed = True  # pexpect must not close it again
-    for _ in range(600):
-        done, status = os.waitpid(child.pid, os.WNOHANG)
-        if done:
-            break
-        time.sleep(0.1)
-    else:
-        child.kill(signal.SIGKILL)
-        pytest.fail("the export went on after its terminal was closed")
-    assert os.waitstatus_to_exitcode(status) == 128 + signal.SIGHUP
+    assert close_terminal(child) == 128 + signal.SIGHUP
     assert list(out_dir.iterdir()) == []
 
 
