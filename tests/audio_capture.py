@@ -213,7 +213,10 @@ class PulseCapture:
 
     def log_tail(self) -> str:
         """The end of the server's log, for a failure message."""
-        return _read_log(self)
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+        except OSError:
+            return "(no log)"
 
     @property
     def recording(self) -> Sound:
@@ -248,18 +251,11 @@ def _wait_for(
 ) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
-        if capture._pulseaudio.poll() is not None:
-            raise PulseCaptureError(f"pulseaudio exited early; log:\n{_read_log(capture)}")
+        if not capture.is_running():
+            raise PulseCaptureError(f"pulseaudio exited early; log:\n{capture.log_tail()}")
         if time.monotonic() > deadline:
-            raise PulseCaptureError(f"timed out waiting for {what}; log:\n{_read_log(capture)}")
+            raise PulseCaptureError(f"timed out waiting for {what}; log:\n{capture.log_tail()}")
         time.sleep(0.05)
-
-
-def _read_log(capture: PulseCapture) -> str:
-    try:
-        return capture.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
-    except OSError:
-        return "(no log)"
 
 
 def start_pulse_capture(rate: int = CAPTURE_RATE, startup_timeout: float = 20.0) -> PulseCapture:

@@ -73,7 +73,6 @@ class KeyReader:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=1)
