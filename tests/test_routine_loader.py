@@ -10,8 +10,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from masseur import yaml_reader
 from masseur.durations import format_clock, format_duration, parse_duration_ms
 from masseur.errors import BadInput, ExitStatus
+from masseur.paths import builtin_routines_dir
 from masseur.routine import MAX_FILE_BYTES, load_routine, parse_routine
 
 INVALID = Path(__file__).parent / "data" / "invalid"
@@ -226,6 +228,45 @@ def test_arbitrary_yaml_structures_never_crash_the_loader(data: object) -> None:
         parse_routine(text, "fuzz.yaml")
     except BadInput as error:
         assert str(error).startswith("fuzz.yaml:")
+
+
+@pytest.mark.skipif(yaml_reader._FastRoutineLoader is None, reason="PyYAML without libyaml")
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(yaml_values, st.sampled_from(sorted(builtin_routines_dir().glob("*.yaml")))))
+def test_libyaml_reads_what_the_pure_python_loader_reads_in_the_same_places(
+    source: object,
+) -> None:
+    """masseur reads routines with libyaml and falls back to the pure-Python loader only for
+    a file libyaml refuses: both must give the same values at the same lines and columns."""
+    import yaml
+
+    if isinstance(source, Path):
+        text = source.read_text(encoding="utf-8")
+    else:
+        text = yaml.safe_dump(source, allow_unicode=True, default_flow_style=None)
+    try:
+        pure, pure_index = yaml_reader._parse_with(yaml_reader._RoutineLoader, text)
+    except yaml_reader.LoadProblem as refused:
+        with pytest.raises(yaml_reader.LoadProblem) as also_refused:
+            yaml_reader.parse_yaml(text)
+        assert (also_refused.value.message, also_refused.value.mark) == (
+            refused.message,
+            refused.mark,
+        )
+        return
+    fast, index = yaml_reader.parse_yaml(text)
+    assert fast == pure
+    assert (index.values, index.keys) == (pure_index.values, pure_index.keys)
+
+
+def test_a_file_libyaml_refuses_is_reported_in_the_pure_python_loader_s_words() -> None:
+    # A bad character after non-ASCII text: libyaml would give its place in bytes.
+    text = "name: ступни\ntitle: x\x07\n"
+    with pytest.raises(BadInput) as raised:
+        parse_routine(text, "bell.yaml")
+    assert str(raised.value) == (
+        "bell.yaml:2:9: the character U+0007 (control character) is not allowed in YAML; remove it"
+    )
 
 
 # --------------------------------------------------------------------------- the whole CLI
