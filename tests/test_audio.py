@@ -180,6 +180,19 @@ def test_scaling() -> None:
         chime.scaled(math.nan)
 
 
+@pytest.mark.parametrize("volume", [0.8, 0.5, 0.3337])
+def test_short_and_long_sounds_are_scaled_alike(volume: float) -> None:
+    # Chimes are scaled in Python, longer sounds through numpy: the same samples either way.
+    from masseur.audio import SCALE_IN_PYTHON_FRAMES
+
+    long = sine(440, 1000 * (SCALE_IN_PYTHON_FRAMES // RATE + 1), amplitude=0.99)
+    assert long.frames > SCALE_IN_PYTHON_FRAMES
+    short = Sound(long.pcm[: 2 * SCALE_IN_PYTHON_FRAMES], long.rate)
+    for sound in (short, long):
+        expected = [round(value * volume) for value in sound.samples()]
+        assert sound.scaled(volume).samples().tolist() == expected
+
+
 def test_resampling_keeps_length_and_pitch() -> None:
     tone = sine(440, 500)
     assert tone.resampled(RATE) is tone

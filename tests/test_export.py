@@ -40,6 +40,7 @@ from masseur.export import mixdown, subtitles
 from masseur.export.clips import (
     HEARD_THRESHOLD,
     SpeechTiming,
+    heard_ms,
     measure_speech,
     speech_timings,
     split_sentences,
@@ -566,6 +567,76 @@ def test_overlapping_loud_sounds_are_summed_and_clipped(tmp_path: Path) -> None:
     assert report.overlaps  # 100 ms per letter: every sentence runs into the next
     assert wav.max() == 32767 and wav.min() == -32768  # 30000 + 30000 clipped, not wrapped
     assert len(wav) == frame(timeline.total_ms)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    sounds=st.lists(
+        st.tuples(
+            st.integers(0, 3000),  # first frame
+            st.lists(st.integers(-32768, 32767), max_size=900),  # samples
+        ),
+        max_size=7,
+    ),
+    total=st.integers(0, 4000),
+    in_python=st.booleans(),
+)
+def test_the_pieces_are_every_sound_summed_and_clipped_where_it_is_heard(
+    sounds: list[tuple[int, list[int]]], total: int, in_python: bool
+) -> None:
+    """Pieces of sound placed into silence give what adding every sound into one array of
+    samples and clipping gives, through the Python sums and through numpy's alike."""
+    from masseur.timeline import Event
+
+    placements = [
+        mixdown._Placement(start, Event(start, EventKind.CUE, None, text=f"sound {number}"))
+        for number, (start, _) in enumerate(sounds)
+    ]
+    placements.sort(key=lambda placement: placement.start)
+    pcm = {
+        f"sound {number}": np.array(samples, "<i2").tobytes()
+        for number, (_, samples) in enumerate(sounds)
+    }
+    expected = np.zeros(total + 3000 + 900, dtype=np.int32)
+    for start, samples in sounds:
+        expected[start : start + len(samples)] += np.array(samples, dtype=np.int32)
+    expected = np.clip(expected[:total], -32768, 32767)
+
+    mixed = np.zeros(total, dtype=np.int32)
+    limit = mixdown.SUM_IN_PYTHON_SAMPLES if in_python else 0
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mixdown, "SUM_IN_PYTHON_SAMPLES", limit)
+        position = 0
+        for first, piece in mixdown._pieces(placements, total, lambda event: pcm[event.text]):
+            assert first >= position  # in order, never overlapping
+            samples = np.frombuffer(piece, dtype="<i2")
+            mixed[first : first + len(samples)] = samples
+            position = first + len(samples)
+    assert position <= total
+    assert np.array_equal(mixed, expected)
+
+
+def test_a_wav_export_keeps_its_silence_off_the_disk(
+    with_chimes: AudioExport, tmp_path: Path
+) -> None:
+    out = tmp_path / "session.wav"
+    assert run_cli(["export", str(SHORT_ROUTINE), "-o", str(out)]) == 0
+    assert np.array_equal(read_wav(out), with_chimes.wav)
+    size = out.stat().st_size
+    assert out.stat().st_blocks * 512 < 0.9 * size  # holes where the session is silent
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    samples=st.lists(st.integers(-32768, 32767), max_size=9000),
+    quiet_tail=st.integers(0, 12000),
+)
+def test_when_speech_is_heard_is_found_from_its_end_as_measure_speech_finds_it(
+    samples: list[int], quiet_tail: int
+) -> None:
+    quiet = [(-1) ** index * (index % HEARD_THRESHOLD) for index in range(quiet_tail)]
+    sound = np.array(samples + quiet, dtype="<i2")
+    assert heard_ms(sound.tobytes(), RATE) == measure_speech(sound, RATE, "One. Two.").heard_ms
 
 
 # --------------------------------------------------------------------------- files and options

@@ -7,7 +7,8 @@ a :class:`Playback` handle, so the session clock never waits on the length of a 
 and when.
 
 PCM data is always signed 16-bit little-endian mono. Sample arithmetic uses the standard
-library (``array``), except volume scaling, which imports numpy when it is first needed.
+library (``array``), except volume scaling of long sounds, which imports numpy when it is
+first needed.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ SAMPLE_MIN = -32768
 SAMPLE_MAX = 32767
 
 CHIME_NAMES = ("step", "phase", "side", "end", "soft")
+
+# A sound this short (every chime) is scaled in Python in a few ms, which is less than
+# importing numpy costs; longer ones (speech) go through numpy.
+SCALE_IN_PYTHON_FRAMES = 3 * SAMPLE_RATE
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,10 @@ class Sound:
         gain = min(1.0, max(0.0, volume))
         if gain == 1.0:
             return self
+        if self.frames <= SCALE_IN_PYTHON_FRAMES:
+            # round() of a float rounds half to even, as numpy's rint does: the same samples.
+            scaled = array.array("h", [round(sample * gain) for sample in self.samples()])
+            return Sound.from_samples(scaled, self.rate)
         # numpy, imported here only: sample by sample in Python took ~40 ms per 10 s of
         # sound and briefly held every sample as a Python int.
         import numpy as np

@@ -10,6 +10,7 @@ from __future__ import annotations
 import array
 import io
 import os
+import struct
 import sys
 import wave
 from pathlib import Path
@@ -137,17 +138,56 @@ def write_wav(
     atomic.write_bytes(path, buffer.getvalue(), durable=durable)
 
 
-class WavStream:
-    """A 16-bit mono WAV file written a block at a time (for audio too long to hold at once).
+HEADER_BYTES = 44  # RIFF, fmt and data chunk headers of a PCM WAV file, as wave writes them
 
-    Writes to ``path`` as given: the caller makes it atomic (see masseur.atomic).
+
+def wav_header(frames: int, sample_rate: int = SAMPLE_RATE) -> bytes:
+    """The header of a 16-bit mono PCM WAV file of ``frames`` frames, byte for byte as the
+    standard library's wave module writes it."""
+    data = frames * SAMPLE_WIDTH
+    return struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        b"RIFF",
+        HEADER_BYTES - 8 + data,
+        b"WAVE",
+        b"fmt ",
+        16,
+        1,  # PCM
+        1,  # mono
+        sample_rate,
+        sample_rate * SAMPLE_WIDTH,
+        SAMPLE_WIDTH,
+        8 * SAMPLE_WIDTH,
+        b"data",
+        data,
+    )
+
+
+class PlacedWav:
+    """A 16-bit mono WAV file of a known length, written as pieces of sound at their frames.
+
+    The file is its full length from the start; frames no piece covers are silence. They are
+    never written: the file system keeps them as holes, which read as zeros, so a session
+    that is mostly quiet costs the disk only its sound. Writes to ``path`` as given: the
+    caller makes it atomic (see masseur.atomic).
     """
 
-    def __init__(self, path: Path, sample_rate: int = SAMPLE_RATE) -> None:
-        self._wav = _open_for_writing(path, sample_rate)
+    def __init__(self, path: Path, frames: int, sample_rate: int = SAMPLE_RATE) -> None:
+        self.frames = frames
+        self._file = open(path, "wb")  # noqa: SIM115 (closed in close())
+        try:
+            self._file.write(wav_header(frames, sample_rate))
+            self._file.truncate(HEADER_BYTES + frames * SAMPLE_WIDTH)
+        except BaseException:
+            self._file.close()
+            raise
 
-    def write(self, pcm: bytes) -> None:
-        self._wav.writeframesraw(pcm)
+    def place(self, frame: int, pcm: bytes | memoryview) -> None:
+        """Put ``pcm`` (little-endian 16-bit samples) into the file from ``frame`` on."""
+        if frame < 0 or frame + len(pcm) // SAMPLE_WIDTH > self.frames:
+            raise ValueError(f"{len(pcm) // SAMPLE_WIDTH} frames at {frame} overrun the file")
+        self._file.seek(HEADER_BYTES + frame * SAMPLE_WIDTH)
+        self._file.write(pcm)
 
     def close(self) -> None:
-        self._wav.close()  # writes the final lengths into the header
+        self._file.close()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from masseur.durations import format_clock
 from masseur.text import one_line
 from masseur.timeline import Event, Timeline
+from masseur.wav import samples_from_pcm
 
 if TYPE_CHECKING:
     import numpy as np
@@ -153,13 +154,36 @@ def measure_speech(samples: npt.NDArray[np.int16], rate: int, text: str) -> Spee
     return SpeechTiming(heard, tuple(bounds))
 
 
-def _measure_file(path: Path, text: str) -> tuple[int, int, SpeechTiming]:
-    """(frames, rate, timing) of a synthesized 16-bit mono WAV file."""
-    import numpy as np
+def heard_ms(pcm: bytes, rate: int) -> int:
+    """Where the last audible sample of 16-bit PCM ends, in ms rounded up: the ``heard_ms``
+    that :func:`measure_speech` gives, found from the end without numpy (speech ends in at
+    most a few tenths of a second of silence, so little is looked at)."""
+    samples = samples_from_pcm(pcm)
+    end = len(samples)
+    while end > 0:
+        start = max(0, end - 4096)
+        chunk = samples[start:end]
+        if max(chunk) >= HEARD_THRESHOLD or min(chunk) <= -HEARD_THRESHOLD:
+            last = next(
+                index
+                for index in range(end - 1, start - 1, -1)
+                if not -HEARD_THRESHOLD < samples[index] < HEARD_THRESHOLD
+            )
+            return -(-(last + 1) * 1000 // rate)
+        end = start
+    return 0
 
+
+def _measure_file(path: Path, text: str, *, sentences: bool) -> tuple[int, int, SpeechTiming]:
+    """(frames, rate, timing) of a synthesized 16-bit mono WAV file; the timing without
+    sentence bounds unless ``sentences``."""
     from masseur.audio import Sound
 
     sound = Sound.from_wav(path)
+    if not sentences:
+        return sound.frames, sound.rate, SpeechTiming(heard_ms(sound.pcm, sound.rate))
+    import numpy as np
+
     samples = np.frombuffer(sound.pcm, dtype="<i2")
     return sound.frames, sound.rate, measure_speech(samples, sound.rate, text)
 
@@ -168,16 +192,25 @@ class SpeechClips(Mapping[str, "SpeechClip"]):
     """Every distinct text of a timeline, synthesized and measured in timeline order on two
     threads (the engine makes the next sentence while the one before is measured); asking
     for a clip waits until it is ready. Use as a context manager: leaving it early cancels
-    the sentences not started yet.
+    the sentences not started yet. With ``sentences=False`` only when each text is heard
+    is measured (what an audio file needs), not where its sentences lie (what subtitles need).
 
     One engine, in timeline order. espeak-ng's output for a text depends a little (tens of
     ms) on what the same engine said before, and two engines working at once sometimes gave
     different lengths from run to run; one engine in a fixed order repeats exactly.
     """
 
-    def __init__(self, timeline: Timeline, synthesizer: Synthesizer, settings: VoiceSettings):
+    def __init__(
+        self,
+        timeline: Timeline,
+        synthesizer: Synthesizer,
+        settings: VoiceSettings,
+        *,
+        sentences: bool = True,
+    ):
         from concurrent.futures import ThreadPoolExecutor
 
+        self._sentences = sentences  # whether timings tell each sentence's bounds
         self.texts = list(dict.fromkeys(event.text for event in timeline.spoken()))
         self._synthesizing = ThreadPoolExecutor(1, thread_name_prefix="masseur-speech")
         self._measuring = ThreadPoolExecutor(1, thread_name_prefix="masseur-measure")
@@ -189,7 +222,7 @@ class SpeechClips(Mapping[str, "SpeechClip"]):
 
     def _measure(self, text: str) -> SpeechClip:
         path = self._paths[text].result()
-        frames, rate, timing = _measure_file(path, text)
+        frames, rate, timing = _measure_file(path, text, sentences=self._sentences)
         return SpeechClip(text, path, frames, rate, timing)
 
     def __getitem__(self, text: str) -> SpeechClip:

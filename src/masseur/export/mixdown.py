@@ -5,7 +5,8 @@ the soundfile package and its libsndfile support them (:func:`available_audio_fo
 The file holds the whole session: each sentence and chime starts at the sample
 ``round(at_ms * rate / 1000)`` of its event, overlapping sounds are summed (clipped to
 16 bits) and the file is exactly ``round(total_ms * rate / 1000)`` samples long. It is
-mixed and written one block at a time, so memory use does not grow with the session.
+written one stretch of sound at a time, so memory use does not grow with the session, and
+a WAV file's silence is never written at all (it is left as holes, which read as zeros).
 mp3 and ogg files then get a chapter mark per step (masseur.chapters).
 
 The live runner may hold a cue back until the sentence before it has ended. An export
@@ -15,10 +16,11 @@ longer than the timeline planned, and the sentences then overlap (see clips.Over
 
 from __future__ import annotations
 
+import array
 import contextlib
 import errno
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -36,12 +38,15 @@ from masseur.export.clips import (
 )
 from masseur.export.job import write_atomically
 from masseur.timeline import Event, EventKind, Timeline
-from masseur.wav import SAMPLE_RATE, WavStream
+from masseur.wav import (
+    SAMPLE_RATE,
+    SAMPLE_WIDTH,
+    PlacedWav,
+    pcm_from_samples,
+    samples_from_pcm,
+)
 
 if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
-
     from masseur.export.job import Job, ProgressCallback
     from masseur.routine import Routine
     from masseur.speech.base import Synthesizer, VoiceSettings
@@ -81,19 +86,24 @@ class AudioReport:
 
 
 class _Writer(Protocol):
-    def write(self, pcm: bytes) -> None: ...
+    def place(self, frame: int, pcm: bytes | memoryview) -> None:
+        """Put sound from ``frame`` on; pieces come in order and never overlap."""
 
     def close(self) -> None: ...
 
 
 class _SoundfileWriter:
-    """libsndfile's writer; its failures (a full disk) become the OSError they really are,
-    so that they reach the user as one line, like those of the WAV writer."""
+    """libsndfile's writer, fed in order: the silence between pieces is written as zeros,
+    a block at a time. Its failures (a full disk) become the OSError they really are, so
+    that they reach the user as one line, like those of the WAV writer."""
 
-    def __init__(self, path: Path, rate: int, fmt: str, title: str) -> None:
+    def __init__(self, path: Path, frames: int, rate: int, fmt: str, title: str) -> None:
         import soundfile
 
         major, subtype = _SOUNDFILE_TYPES[fmt]
+        self._frames = frames
+        self._written = 0
+        self._silence = bytes(SAMPLE_WIDTH * rate * BLOCK_MS // 1000)
         with _as_os_error():
             self._file = soundfile.SoundFile(
                 str(path), "w", samplerate=rate, channels=1, format=major, subtype=subtype
@@ -101,13 +111,25 @@ class _SoundfileWriter:
         with contextlib.suppress(RuntimeError):  # not every format takes a title
             self._file.title = title
 
-    def write(self, pcm: bytes) -> None:
+    def _write(self, pcm: bytes | memoryview) -> None:
         with _as_os_error():
             self._file.buffer_write(pcm, dtype="int16")
+        self._written += len(pcm) // SAMPLE_WIDTH
+
+    def _silent_until(self, frame: int) -> None:
+        while self._written < frame:
+            self._write(self._silence[: SAMPLE_WIDTH * (frame - self._written)])
+
+    def place(self, frame: int, pcm: bytes | memoryview) -> None:
+        self._silent_until(frame)
+        self._write(pcm)
 
     def close(self) -> None:
-        with _as_os_error():
-            self._file.close()
+        try:
+            self._silent_until(self._frames)
+        finally:
+            with _as_os_error():
+                self._file.close()
 
 
 @contextlib.contextmanager
@@ -123,15 +145,15 @@ def _as_os_error() -> Iterator[None]:
         raise OSError(code, os.strerror(code)) from None
 
 
-def _open_writer(path: Path, fmt: str, rate: int, title: str) -> _Writer:
+def _open_writer(path: Path, fmt: str, frames: int, rate: int, title: str) -> _Writer:
     if fmt == "wav":
-        return WavStream(path, rate)
+        return PlacedWav(path, frames, rate)
     if fmt not in available_audio_formats():  # checked here too for callers of render_audio
         raise BadInput(
             f"{fmt} export is not available on this machine (it needs the soundfile package "
             f"with {fmt} support); available: {', '.join(available_audio_formats())}"
         )
-    return _SoundfileWriter(path, rate, fmt, title)
+    return _SoundfileWriter(path, frames, rate, fmt, title)
 
 
 @dataclass(frozen=True)
@@ -144,9 +166,7 @@ def _to_frame(ms: int, rate: int) -> int:
     return round(ms * rate / 1000)
 
 
-def _load_samples(path_or_name: Path | str, rate: int, gain: float) -> npt.NDArray[np.int32]:
-    import numpy as np
-
+def _load_pcm(path_or_name: Path | str, rate: int, gain: float) -> bytes:
     from masseur.audio import Sound, load_chime
 
     sound = (
@@ -154,11 +174,63 @@ def _load_samples(path_or_name: Path | str, rate: int, gain: float) -> npt.NDArr
     )
     if sound.rate != rate:
         sound = sound.resampled(rate)
-    samples = np.frombuffer(sound.pcm, dtype="<i2").astype(np.int32)
-    gain = min(1.0, max(0.0, gain))
-    if gain != 1.0:
-        samples = np.rint(samples * gain).astype(np.int32)
-    return samples
+    return sound.scaled(gain).pcm
+
+
+# Overlapping sounds up to this many samples in all are summed in Python (a chime under the
+# start of a sentence: a few ms); more go through numpy, which is then worth importing.
+SUM_IN_PYTHON_SAMPLES = 4 * SAMPLE_RATE
+
+
+def _sum_clipped(parts: list[memoryview]) -> bytes:
+    """Equally long pieces of 16-bit PCM added sample by sample, clipped to 16 bits."""
+    if len(parts[0]) // SAMPLE_WIDTH * len(parts) <= SUM_IN_PYTHON_SAMPLES:
+        columns = zip(*(samples_from_pcm(bytes(part)) for part in parts), strict=True)
+        summed = array.array("h", [max(-32768, min(32767, sum(column))) for column in columns])
+        return pcm_from_samples(summed)
+    import numpy as np
+
+    total = np.zeros(len(parts[0]) // SAMPLE_WIDTH, dtype=np.int32)
+    for part in parts:
+        total += np.frombuffer(part, dtype="<i2")
+    np.clip(total, -32768, 32767, out=total)
+    return total.astype("<i2").tobytes()
+
+
+def _pieces(
+    placements: list[_Placement], total_frames: int, load: Callable[[Event], bytes]
+) -> Iterator[tuple[int, bytes | memoryview]]:
+    """(first frame, PCM) of each stretch of the session with sound in it, in time order.
+
+    Where one sound plays alone its samples are given as they are; where sounds overlap
+    they are summed and clipped. The silence between stretches is not given. ``load`` is
+    called for each placement only when the session reaches it, so speech still being
+    made is waited for no sooner than it is needed, and only the sounds heard at one time
+    are held. Everything stops at ``total_frames``.
+    """
+    upcoming = 0
+    position = 0
+    active: list[tuple[int, int, memoryview]] = []  # (first frame, end frame, PCM)
+    while position < total_frames:
+        while upcoming < len(placements) and placements[upcoming].start <= position:
+            start = placements[upcoming].start
+            pcm = memoryview(load(placements[upcoming].event))
+            end = min(total_frames, start + len(pcm) // SAMPLE_WIDTH)
+            if end > position:
+                active.append((start, end, pcm))
+            upcoming += 1
+        next_start = placements[upcoming].start if upcoming < len(placements) else total_frames
+        if not active:
+            position = next_start
+            continue
+        boundary = min(next_start, *(end for _, end, _ in active))
+        parts = [
+            pcm[SAMPLE_WIDTH * (position - start) : SAMPLE_WIDTH * (boundary - start)]
+            for start, _, pcm in active
+        ]
+        yield position, parts[0] if len(parts) == 1 else _sum_clipped(parts)
+        position = boundary
+        active = [sound for sound in active if sound[1] > position]
 
 
 def render_audio(
@@ -172,19 +244,17 @@ def render_audio(
     speech_volume: float = 1.0,
     chime_volume: float = 1.0,
     rate: int = SAMPLE_RATE,
-    block_ms: int = BLOCK_MS,
     clips: Mapping[str, SpeechClip] | None = None,
     progress: ProgressCallback | None = None,
 ) -> AudioReport:
     """Write the whole session as audio to ``out_path`` (see the module docstring).
 
-    The session is mixed block by block: only the sounds heard in the current block are
-    held in memory. ``clips`` may still be in the making (:class:`SpeechClips`): each block
-    waits for the sentences it needs, so synthesis and mixing go on together. Without
-    ``clips``, every sentence is synthesized first.
+    The session is written a stretch of sound at a time (:func:`_pieces`): only the sounds
+    heard at one time are held in memory. ``clips`` may still be in the making
+    (:class:`SpeechClips`): each stretch waits for the sentences it needs, so synthesis and
+    writing go on together. Without ``clips``, every sentence is synthesized first.
+    ``progress("audio", frame, total)`` is called after each stretch.
     """
-    import numpy as np
-
     if clips is None:
         clips = synthesize_speech(timeline, synthesizer, settings, progress=progress)
 
@@ -195,52 +265,35 @@ def render_audio(
     ]
     placements.sort(key=lambda placement: placement.start)
     total_frames = _to_frame(timeline.total_ms, rate)
-    block_frames = max(1, _to_frame(block_ms, rate))
+    chimes: dict[str, bytes] = {}
 
-    writer = _open_writer(out_path, fmt, rate, routine.title)
+    def load(event: Event) -> bytes:
+        if event.kind == EventKind.CHIME:
+            name = event.sound or ""
+            if name not in chimes:
+                chimes[name] = _load_pcm(name, rate, chime_volume)
+            return chimes[name]
+        return _load_pcm(clips[event.text].path, rate, speech_volume)
+
+    writer = _open_writer(out_path, fmt, total_frames, rate, routine.title)
     try:
-        active: list[tuple[int, npt.NDArray[np.int32]]] = []
-        upcoming = 0
-        chime_cache: dict[str, npt.NDArray[np.int32]] = {}
-        for block_start in range(0, total_frames, block_frames):
-            block_end = min(total_frames, block_start + block_frames)
-            while upcoming < len(placements) and placements[upcoming].start < block_end:
-                placement = placements[upcoming]
-                event = placement.event
-                if event.kind == EventKind.CHIME:
-                    name = event.sound or ""
-                    if name not in chime_cache:
-                        chime_cache[name] = _load_samples(name, rate, chime_volume)
-                    samples = chime_cache[name]
-                else:
-                    samples = _load_samples(clips[event.text].path, rate, speech_volume)
-                active.append((placement.start, samples))
-                upcoming += 1
-            mix = np.zeros(block_end - block_start, dtype=np.int32)
-            still_active = []
-            for start, samples in active:
-                first = max(start, block_start)
-                last = min(start + len(samples), block_end)
-                if first < last:
-                    mix[first - block_start : last - block_start] += samples[
-                        first - start : last - start
-                    ]
-                if start + len(samples) > block_end:
-                    still_active.append((start, samples))
-            active = still_active
-            np.clip(mix, -32768, 32767, out=mix)
-            writer.write(mix.astype("<i2").tobytes())
+        for frame, pcm in _pieces(placements, total_frames, load):
+            writer.place(frame, pcm)
             if progress is not None:
-                progress("audio", block_end, total_frames)
+                progress("audio", frame + len(pcm) // SAMPLE_WIDTH, total_frames)
     finally:
         writer.close()
+    if progress is not None:
+        progress("audio", total_frames, total_frames)
     return AudioReport(total_frames, rate, clips, find_overlaps(timeline, speech_timings(clips)))
 
 
 def write(job: Job) -> str | None:
     target = job.destination.target
     assert target is not None  # Destination.check refuses standard output for audio
-    with SpeechClips(job.timeline, job.speech(), job.voice) as clips:
+    # The file needs only when each sentence is heard (for the overlap warning), not where
+    # its sentences lie, which subtitles need.
+    with SpeechClips(job.timeline, job.speech(), job.voice, sentences=False) as clips:
 
         def mix_into(path: Path) -> None:
             render_audio(
