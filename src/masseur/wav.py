@@ -189,5 +189,8 @@ class PlacedWav:
         self._file.seek(HEADER_BYTES + frame * SAMPLE_WIDTH)
         self._file.write(pcm)
 
+    def finish(self) -> None:
+        """Nothing to add: the file has been its full length, silence included, from the start."""
+
     def close(self) -> None:
         self._file.close()

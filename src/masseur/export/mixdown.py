@@ -89,6 +89,9 @@ class _Writer(Protocol):
     def place(self, frame: int, pcm: bytes | memoryview) -> None:
         """Put sound from ``frame`` on; pieces come in order and never overlap."""
 
+    def finish(self) -> None:
+        """After the last piece: the file ends in silence up to its length."""
+
     def close(self) -> None: ...
 
 
@@ -124,12 +127,12 @@ class _SoundfileWriter:
         self._silent_until(frame)
         self._write(pcm)
 
+    def finish(self) -> None:
+        self._silent_until(self._frames)
+
     def close(self) -> None:
-        try:
-            self._silent_until(self._frames)
-        finally:
-            with _as_os_error():
-                self._file.close()
+        with _as_os_error():
+            self._file.close()
 
 
 @contextlib.contextmanager
@@ -281,6 +284,7 @@ def render_audio(
             writer.place(frame, pcm)
             if progress is not None:
                 progress("audio", frame + len(pcm) // SAMPLE_WIDTH, total_frames)
+        writer.finish()
     finally:
         writer.close()
     if progress is not None:
