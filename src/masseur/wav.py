@@ -13,6 +13,7 @@ import os
 import struct
 import sys
 import wave
+from collections.abc import Sequence
 from pathlib import Path
 
 from masseur import atomic
@@ -20,6 +21,14 @@ from masseur.errors import BadInput
 
 SAMPLE_RATE = 22050  # what pyttsx3's espeak driver writes and the chimes are stored at
 SAMPLE_WIDTH = 2  # bytes per sample: signed 16-bit
+
+
+def sample_view(pcm: bytes) -> Sequence[int]:
+    """Little-endian 16-bit PCM as integers to read, without a copy where the machine is
+    little-endian itself."""
+    if sys.byteorder == "little":
+        return memoryview(pcm).cast("h")
+    return samples_from_pcm(pcm)
 
 
 def samples_from_pcm(pcm: bytes) -> array.array[int]:
@@ -105,6 +114,8 @@ def read_wav(path: Path) -> tuple[bytes, int]:
     whole_frames = len(data) // (width * channels)
     data = data[: whole_frames * width * channels]  # a truncated file ends mid-frame
 
+    if width == 2 and channels == 1 and sys.byteorder == "little":
+        return data, rate  # already what masseur holds in memory: no copy to make
     if width == 1:
         # 8-bit WAV is unsigned with 128 as silence.
         samples = array.array("h", [(byte - 128) << 8 for byte in data])

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from masseur.durations import format_clock
 from masseur.text import one_line
 from masseur.timeline import Event, Timeline
-from masseur.wav import samples_from_pcm
+from masseur.wav import sample_view
 
 if TYPE_CHECKING:
     import numpy as np
@@ -156,22 +156,24 @@ def measure_speech(samples: npt.NDArray[np.int16], rate: int, text: str) -> Spee
 
 def heard_ms(pcm: bytes, rate: int) -> int:
     """Where the last audible sample of 16-bit PCM ends, in ms rounded up: the ``heard_ms``
-    that :func:`measure_speech` gives, found from the end without numpy (speech ends in at
-    most a few tenths of a second of silence, so little is looked at)."""
-    samples = samples_from_pcm(pcm)
-    end = len(samples)
-    while end > 0:
-        start = max(0, end - 4096)
-        chunk = samples[start:end]
-        if max(chunk) >= HEARD_THRESHOLD or min(chunk) <= -HEARD_THRESHOLD:
-            last = next(
-                index
-                for index in range(end - 1, start - 1, -1)
-                if not -HEARD_THRESHOLD < samples[index] < HEARD_THRESHOLD
-            )
-            return -(-(last + 1) * 1000 // rate)
-        end = start
-    return 0
+    that :func:`measure_speech` gives, found from the end without numpy."""
+    samples = sample_view(pcm)
+
+    def last_loud(start: int, end: int, step: int) -> int | None:
+        """The last loud sample from ``start`` to ``end``, looked for ``step`` at a time."""
+        for stop in range(end, start, -step):
+            first = max(start, stop - step)
+            chunk = samples[first:stop]
+            if max(chunk) >= HEARD_THRESHOLD or min(chunk) <= -HEARD_THRESHOLD:
+                if step == 1:
+                    return first
+                return last_loud(first, stop, max(1, step // 16))
+        return None
+
+    # espeak-ng ends a sentence in zeros: stepped over at once, from the last non-zero byte.
+    nonzero = (len(pcm.rstrip(b"\x00")) + 1) // 2
+    last = last_loud(0, nonzero, 256)
+    return 0 if last is None else -(-(last + 1) * 1000 // rate)
 
 
 def _measure_file(path: Path, text: str, *, sentences: bool) -> tuple[int, int, SpeechTiming]:
