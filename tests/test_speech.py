@@ -630,3 +630,89 @@ def test_the_same_sentence_gives_the_same_bytes_from_fresh_engines(tmp_path: Pat
             synthesizer.synthesize("Warm up first.", VoiceSettings(rate=170))
             made.add(synthesizer.synthesize(SENTENCE, VoiceSettings(rate=130)).read_bytes())
     assert len(made) == 1
+
+
+# --------------------------------------------------------------------------- a batch (exports)
+
+BATCH = [
+    "Sit comfortably.",
+    "Hold your right foot in both hands and rub the sole slowly, from the heel to the toes.",
+    "Breathe out.",
+    "Now circle each toe, gently, three times one way and three times the other way.",
+    "Rest.",
+]
+
+
+def test_a_batch_is_shared_between_two_engines_and_repeats_to_the_byte(tmp_path: Path) -> None:
+    settings = VoiceSettings(rate=160)
+    made = []
+    for attempt in range(2):
+        with Pyttsx3Synthesizer(cache_dir=tmp_path / f"batch-{attempt}") as synthesizer:
+            paths = list(synthesizer.synthesize_all(BATCH, settings))
+            assert synthesizer.worker_starts == 2 and synthesizer.synthesized == len(BATCH)
+            made.append([path.read_bytes() for path in paths])
+    assert made[0] == made[1]
+    # Each engine's first sentence is what a fresh engine makes of it, said alone.
+    for number in (0, 1):
+        with Pyttsx3Synthesizer(cache_dir=tmp_path / f"alone-{number}") as alone:
+            assert alone.synthesize(BATCH[number], settings).read_bytes() == made[0][number]
+    # And every file is its own sentence: longer texts, longer speech.
+    lengths = [len(data) for data in made[0]]
+    assert lengths[1] > lengths[0] and lengths[3] > lengths[2] and lengths[3] > lengths[4]
+
+
+def test_a_batch_takes_what_is_cached_and_makes_only_the_rest(tmp_path: Path) -> None:
+    settings = VoiceSettings(rate=160)
+    with Pyttsx3Synthesizer(cache_dir=tmp_path / "speech") as synthesizer:
+        cached = synthesizer.synthesize(BATCH[2], settings)
+        paths = list(synthesizer.synthesize_all([*BATCH, BATCH[0]], settings))
+        assert paths[2] == cached and paths[5] == paths[0]
+        assert synthesizer.synthesized == len(BATCH)  # 1 before, 4 in the batch
+        assert [synthesizer.synthesize(text, settings) for text in BATCH] == paths[:5]
+
+
+FAILING_WORKER = """
+import importlib.util, sys, time
+spec = importlib.util.spec_from_file_location("real_worker", {worker!r})
+worker = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(worker)
+real_handle = worker.handle
+
+def handle(engine, request):
+    if "FAIL" in str(request.get("text", "")):
+        raise RuntimeError("this sentence cannot be said")
+    return real_handle(engine, request)
+
+worker.handle = handle
+sys.exit(worker.main())
+"""
+
+
+def test_a_batch_that_fails_or_is_left_early_leaves_no_reply_for_the_next_request(
+    tmp_path: Path,
+) -> None:
+    """A sentence still on its way when a batch ends must not be taken for a later one."""
+    script = tmp_path / "failing_worker.py"
+    script.write_text(FAILING_WORKER.format(worker=str(_worker_client.WORKER_SCRIPT)))
+    command = [sys.executable, "-P", str(script)]
+    settings = VoiceSettings(rate=160)
+    later = ["Rest now.", "Then press the heel with both thumbs, and hold it for a slow breath."]
+    with Pyttsx3Synthesizer(cache_dir=tmp_path / "fresh") as fresh:
+        expected = [length_ms(fresh.synthesize(text, settings)) for text in later]
+
+    def made_next(synthesizer: Pyttsx3Synthesizer, folder: str) -> list[float]:
+        synthesizer.cache_dir = tmp_path / folder
+        return [length_ms(path) for path in synthesizer.synthesize_all(later, settings)]
+
+    with Pyttsx3Synthesizer(cache_dir=tmp_path / "speech", worker_command=command) as engines:
+        # Engine 1 fails on its second sentence while engine 2 has one in the making.
+        batch = engines.synthesize_all([*BATCH[:2], "This will FAIL.", *BATCH[2:]], settings)
+        assert next(batch).exists() and next(batch).exists()
+        with pytest.raises(SpeechFailed, match="cannot be said"):
+            next(batch)
+        assert made_next(engines, "after-failure") == pytest.approx(expected, abs=100)
+
+        batch = engines.synthesize_all(BATCH, settings)
+        next(batch)
+        batch.close()  # both engines with a sentence asked for and not taken
+        assert made_next(engines, "after-leaving") == pytest.approx(expected, abs=100)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from masseur.durations import format_clock
+from masseur.speech.base import synthesize_in_order
 from masseur.text import one_line
 from masseur.timeline import Event, Timeline
 from masseur.wav import sample_view
@@ -216,11 +218,32 @@ class SpeechClips(Mapping[str, "SpeechClip"]):
         self.texts = list(dict.fromkeys(event.text for event in timeline.spoken()))
         self._synthesizing = ThreadPoolExecutor(1, thread_name_prefix="masseur-speech")
         self._measuring = ThreadPoolExecutor(1, thread_name_prefix="masseur-measure")
-        self._paths = {
-            text: self._synthesizing.submit(synthesizer.synthesize, text, settings)
-            for text in self.texts
-        }
+        self._paths: dict[str, Future[Path]] = {text: Future() for text in self.texts}
+        self._synthesizing.submit(self._synthesize, synthesizer, settings)
         self._clips = {text: self._measuring.submit(self._measure, text) for text in self.texts}
+
+    def _synthesize(self, synthesizer: Synthesizer, settings: VoiceSettings) -> None:
+        """Every text in order, as one batch; stops when the clips are no longer wanted."""
+        made = synthesize_in_order(synthesizer, self.texts, settings)
+        try:
+            for text in self.texts:
+                future = self._paths[text]
+                if not future.set_running_or_notify_cancel():
+                    return  # cancelled: leaving early
+                try:
+                    future.set_result(next(made))
+                except BaseException as error:
+                    # The engine has failed (a batch ends with its first failure): this
+                    # text and every one after it get the same error.
+                    future.set_exception(error)
+                    for later in self.texts[self.texts.index(text) + 1 :]:
+                        if self._paths[later].set_running_or_notify_cancel():
+                            self._paths[later].set_exception(error)
+                    return
+        finally:
+            close = getattr(made, "close", None)
+            if close is not None:
+                close()
 
     def _measure(self, text: str) -> SpeechClip:
         path = self._paths[text].result()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from masseur.errors import BadInput, MasseurError
 
@@ -62,6 +63,24 @@ class Synthesizer(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class BatchSynthesizer(Synthesizer, Protocol):
+    """A synthesizer that makes a batch of texts faster than one at a time."""
+
+    def synthesize_all(self, texts: Sequence[str], settings: VoiceSettings) -> Iterator[Path]:
+        """The WAV file of each text, in order; close the iterator if leaving it early."""
+        ...
+
+
+def synthesize_in_order(
+    synthesizer: Synthesizer, texts: Sequence[str], settings: VoiceSettings
+) -> Iterator[Path]:
+    """The WAV file of each text, in order: as a batch where the synthesizer can make one."""
+    if isinstance(synthesizer, BatchSynthesizer):
+        return synthesizer.synthesize_all(texts, settings)
+    return (synthesizer.synthesize(text, settings) for text in texts)
 
 
 def normalize_language(code: str) -> str:

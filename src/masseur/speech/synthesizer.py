@@ -62,6 +62,9 @@ from masseur.wav import wav_frames, write_wav
 # Bump when the way files are made changes, so old cache entries are not served.
 CACHE_FORMAT = 2  # 2: PCM from espeak-ng's synchronous mode, collected in memory
 MAX_WORKERS = 2  # one per voice; a session normally uses one
+# Engines a batch (an export) shares its sentences between, one per core of a small
+# machine: 37 sentences took 0.43 s on one engine, one at a time.
+BATCH_ENGINES = 2
 LEFTOVER_AGE_S = 3600.0  # a .part file this old belongs to no running synthesis
 
 
@@ -125,6 +128,10 @@ class Pyttsx3Synthesizer:
         self._workers: collections.OrderedDict[str, Worker] = collections.OrderedDict()
         self._spare: Worker | None = None  # started ahead of need, not yet given a voice
         self._spare_command: list[str] = []
+        # The second engine of a batch (synthesize_all), by voice, with its command. Started
+        # only when a batch finds sentences to make: started ahead, it cost a warm export
+        # (nothing to make) 15 % on two cores, and gained a cold one nothing.
+        self._helpers: dict[str, tuple[list[str], Worker]] = {}
         self._piper_voices: dict[str, PiperVoice] = {}
         self._engine_lock = threading.Lock()
         self._closed = False
@@ -203,10 +210,15 @@ class Pyttsx3Synthesizer:
         finally:
             if locked:
                 self._engine_lock.release()
+        helpers = [worker for _, worker in self._helpers.values()] if locked else []
+        if locked:
+            self._helpers.clear()
         if spare is not None:
             # Started ahead of need and never needed (everything was cached): it may still
             # be starting up, and has nothing to finish.
             spare.kill()
+        for helper in helpers:
+            helper.kill()  # a batch's second engine: nothing of it is needed any more
         for worker in workers:
             if locked:
                 worker.close()
@@ -290,23 +302,117 @@ class Pyttsx3Synthesizer:
             if is_intact(target):  # made by another thread while we waited
                 self.cache_hits += 1
                 return target
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if not self._swept:
-                    self._sweep_leftovers(target.parent)
-                pcm = self._synthesize_pcm(text, voice_id, rate, deadline)
-                if not pcm:
-                    raise SpeechFailed(f"the speech engine gave no sound for {quote(text)}")
-                # A cache entry is checked when read (is_intact) and can be made again:
-                # it need not wait for the disk.
-                write_wav(target, pcm, durable=False)
-                atomic.write_bytes(_checksum_path(target), _checksum(target), durable=False)
-            except OSError as error:
-                raise SpeechFailed(
-                    f"cannot write to the speech cache {target.parent}: {error.strerror or error}"
-                ) from None
-            self.synthesized += 1
+            self._prepare_cache(target.parent)
+            worker = self._worker_for(voice_id, deadline)
+            self._send_synth(worker, text, voice_id, rate, deadline)
+            self._store(target, self._receive_pcm(worker, text, voice_id, deadline))
             return target
+
+    def synthesize_all(self, texts: Sequence[str], settings: VoiceSettings) -> Iterator[Path]:
+        """What :meth:`synthesize` gives for each text, in order, made faster for a batch.
+
+        The texts not in the cache are shared between two espeak-ng engines, one per core
+        (text k of them to engine k mod 2), and each engine is asked for its next sentence
+        before the one it has just made is written to the cache, so neither waits for the
+        disk. Each engine gets its texts in a fixed order, so the same batch makes the same
+        bytes. The engines are held for the whole batch: close the iterator (or run it to its
+        end) to let others use them.
+        """
+        for text in texts:
+            check_request(text, settings)
+        voice_id = self.voice_id(settings.voice)
+        targets = [self.cache_path(text, VoiceSettings(voice_id, settings.rate)) for text in texts]
+        missing = []  # where the texts not in the cache are, each text once
+        for index, target in enumerate(targets):
+            if target not in targets[:index] and not is_intact(target):
+                missing.append(index)
+        if not missing:
+            self.cache_hits += len(targets)
+            yield from targets
+            return
+        rate = settings.rate
+
+        def deadline_for(index: int) -> float:
+            return time.monotonic() + default_timeout_s(texts[index], rate)
+
+        with self._engine(deadline_for(missing[0])):
+            self._prepare_cache(targets[0].parent)
+            engines = [self._worker_for(voice_id, deadline_for(missing[0]))]
+            # Piper keeps every core busy on its own: a second one made foot-classic's
+            # export slower (10.2 s against 8.9 s here).
+            if len(missing) > 1 and BATCH_ENGINES > 1 and not is_piper(voice_id):
+                engines.append(self._helper_for(voice_id))
+            count = len(engines)
+            asked = [0] * count  # of each engine's texts (missing[e::count]), how many asked
+            received = 0  # of the missing texts, how many have come back
+
+            def back(number: int) -> int:
+                """How many of engine ``number``'s texts have come back."""
+                return (received - number + count - 1) // count
+
+            try:
+                for index, target in enumerate(targets):
+                    if received == len(missing) or index != missing[received]:
+                        self.cache_hits += 1  # (or made above, for a text given twice)
+                        yield target
+                        continue
+                    # Every engine has its next sentence and the one after, so that none
+                    # is idle while this one is stored.
+                    for number, engine in enumerate(engines):
+                        its_texts = missing[number::count]
+                        wanted = min(len(its_texts), back(number) + 2)
+                        while asked[number] < wanted:
+                            ask = its_texts[asked[number]]
+                            self._send_synth(engine, texts[ask], voice_id, rate, deadline_for(ask))
+                            asked[number] += 1
+                    engine = engines[received % count]
+                    pcm = self._receive_pcm(engine, texts[index], voice_id, deadline_for(index))
+                    received += 1
+                    self._store(target, pcm)
+                    yield target
+            finally:
+                for number, engine in enumerate(engines):
+                    if asked[number] > back(number):
+                        # Left early with a sentence still coming: its reply would be taken
+                        # for the answer to the next request, so this engine goes.
+                        self._drop_worker(voice_id, engine)
+
+    def _helper_for(self, voice_id: str) -> Worker:
+        """The second engine for a batch in this voice: the last batch's, or a new one, which
+        starts while the first engine works."""
+        command = self._command_for(voice_id)
+        found = self._helpers.get(voice_id)
+        if found is not None and found[0] == command and found[1].alive():
+            return found[1]
+        if found is not None:
+            found[1].kill()
+        worker = Worker(command)  # no deadline: the first request waits for it
+        self.worker_starts += 1
+        self._helpers[voice_id] = (command, worker)
+        return worker
+
+    def _prepare_cache(self, folder: Path) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise SpeechFailed(
+                f"cannot write to the speech cache {folder}: {error.strerror or error}"
+            ) from None
+        if not self._swept:
+            self._sweep_leftovers(folder)
+
+    def _store(self, target: Path, pcm: bytes) -> None:
+        """Put a sentence's samples in the cache, with their checksum."""
+        try:
+            # A cache entry is checked when read (is_intact) and can be made again: it need
+            # not wait for the disk.
+            write_wav(target, pcm, durable=False)
+            atomic.write_bytes(_checksum_path(target), _checksum(target), durable=False)
+        except OSError as error:
+            raise SpeechFailed(
+                f"cannot write to the speech cache {target.parent}: {error.strerror or error}"
+            ) from None
+        self.synthesized += 1
 
     def _sweep_leftovers(self, folder: Path) -> None:
         """Remove half-written files that a killed process left behind."""
@@ -340,8 +446,9 @@ class Pyttsx3Synthesizer:
         self._workers[voice_id] = worker
         return worker
 
-    def _synthesize_pcm(self, text: str, voice_id: str, rate: int, deadline: float) -> bytes:
-        worker = self._worker_for(voice_id, deadline)
+    def _send_synth(
+        self, worker: Worker, text: str, voice_id: str, rate: int, deadline: float
+    ) -> None:
         request = {
             "op": "synth",
             "text": text,
@@ -352,7 +459,21 @@ class Pyttsx3Synthesizer:
             "limit": max(0.5, deadline - time.monotonic()) + 2.0,
         }
         try:
-            reply = worker.request(request, deadline)
+            worker.wait_ready(deadline)
+            worker.send(request, deadline)
+        except Expired:
+            self._drop_worker(voice_id, worker)
+            raise SpeechTimeout(
+                f"speech for {quote(text)} was not ready in time; the engine was restarted"
+            ) from None
+        except SpeechFailed:
+            self._drop_worker(voice_id, worker)
+            raise
+
+    def _receive_pcm(self, worker: Worker, text: str, voice_id: str, deadline: float) -> bytes:
+        """The samples of the sentence the worker was asked for (the oldest request)."""
+        try:
+            reply = worker.receive(deadline)
         except Expired:
             self._drop_worker(voice_id, worker)
             raise SpeechTimeout(
@@ -366,9 +487,14 @@ class Pyttsx3Synthesizer:
             # The engine's state is unknown after an error: start afresh next time.
             self._drop_worker(voice_id, worker)
             raise SpeechFailed(f"could not synthesize {quote(text)}: {reply.get('error')}")
+        if not pcm:
+            raise SpeechFailed(f"the speech engine gave no sound for {quote(text)}")
         return pcm
 
     def _drop_worker(self, voice_id: str, worker: Worker) -> None:
         worker.kill()
         if self._workers.get(voice_id) is worker:
             del self._workers[voice_id]
+        helper = self._helpers.get(voice_id)
+        if helper is not None and helper[1] is worker:
+            del self._helpers[voice_id]
