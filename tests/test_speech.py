@@ -316,19 +316,18 @@ def test_empty_text_and_impossible_rates_are_bad_input(
 
 # --------------------------------------------------------------------------- a hanging engine
 
-HANGING_WORKER = """
+WRAPPED_WORKER = """
 import importlib.util, os, sys, time
 from pathlib import Path
 
-Path({pids!r}).open("a").write(f"{{os.getpid()}}\\n")
 spec = importlib.util.spec_from_file_location("real_worker", {worker!r})
 worker = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(worker)
 real_handle = worker.handle
-
+{before}
 def handle(engine, request):
-    if "HANG" in str(request.get("text", "")):
-        time.sleep(3600)  # what a stuck runAndWait looks like from outside
+    text = str(request.get("text", ""))
+{handle}
     return real_handle(engine, request)
 
 worker.handle = handle
@@ -336,13 +335,26 @@ sys.exit(worker.main())
 """
 
 
+def wrapped_worker(folder: Path, handle: str, before: str = "") -> list[str]:
+    """The command of the real worker with its request handler wrapped: ``handle`` runs first
+    for each request (it sees ``text``), after ``before`` has run once at the start."""
+    script = folder / "wrapped_worker.py"
+    script.write_text(
+        WRAPPED_WORKER.format(
+            worker=str(_worker_client.WORKER_SCRIPT), before=before, handle=handle
+        )
+    )
+    return [sys.executable, "-P", str(script)]
+
+
 def test_a_hanging_engine_times_out_and_the_next_sentence_works(tmp_path: Path) -> None:
     pids = tmp_path / "pids"
-    script = tmp_path / "hanging_worker.py"
-    script.write_text(
-        HANGING_WORKER.format(pids=str(pids), worker=str(_worker_client.WORKER_SCRIPT))
+    command = wrapped_worker(
+        tmp_path,
+        # What a stuck runAndWait looks like from outside.
+        handle='    if "HANG" in text:\n        time.sleep(3600)',
+        before=f'Path({str(pids)!r}).open("a").write(f"{{os.getpid()}}\\n")',
     )
-    command = [sys.executable, "-P", str(script)]
 
     with Pyttsx3Synthesizer(cache_dir=tmp_path / "speech", worker_command=command) as hanging:
         hanging.synthesize("Warm the engine up.", VoiceSettings(), timeout=10)
@@ -671,30 +683,14 @@ def test_a_batch_takes_what_is_cached_and_makes_only_the_rest(tmp_path: Path) ->
         assert [synthesizer.synthesize(text, settings) for text in BATCH] == paths[:5]
 
 
-FAILING_WORKER = """
-import importlib.util, sys, time
-spec = importlib.util.spec_from_file_location("real_worker", {worker!r})
-worker = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(worker)
-real_handle = worker.handle
-
-def handle(engine, request):
-    if "FAIL" in str(request.get("text", "")):
-        raise RuntimeError("this sentence cannot be said")
-    return real_handle(engine, request)
-
-worker.handle = handle
-sys.exit(worker.main())
-"""
-
-
 def test_a_batch_that_fails_or_is_left_early_leaves_no_reply_for_the_next_request(
     tmp_path: Path,
 ) -> None:
     """A sentence still on its way when a batch ends must not be taken for a later one."""
-    script = tmp_path / "failing_worker.py"
-    script.write_text(FAILING_WORKER.format(worker=str(_worker_client.WORKER_SCRIPT)))
-    command = [sys.executable, "-P", str(script)]
+    command = wrapped_worker(
+        tmp_path,
+        handle='    if "FAIL" in text:\n        raise RuntimeError("this sentence cannot be said")',
+    )
     settings = VoiceSettings(rate=160)
     later = ["Rest now.", "Then press the heel with both thumbs, and hold it for a slow breath."]
     with Pyttsx3Synthesizer(cache_dir=tmp_path / "fresh") as fresh:

@@ -458,30 +458,14 @@ class Pyttsx3Synthesizer:
             # if this process has died.
             "limit": max(0.5, deadline - time.monotonic()) + 2.0,
         }
-        try:
+        with self._talking(worker, text, voice_id):
             worker.wait_ready(deadline)
             worker.send(request, deadline)
-        except Expired:
-            self._drop_worker(voice_id, worker)
-            raise SpeechTimeout(
-                f"speech for {quote(text)} was not ready in time; the engine was restarted"
-            ) from None
-        except SpeechFailed:
-            self._drop_worker(voice_id, worker)
-            raise
 
     def _receive_pcm(self, worker: Worker, text: str, voice_id: str, deadline: float) -> bytes:
         """The samples of the sentence the worker was asked for (the oldest request)."""
-        try:
+        with self._talking(worker, text, voice_id):
             reply = worker.receive(deadline)
-        except Expired:
-            self._drop_worker(voice_id, worker)
-            raise SpeechTimeout(
-                f"speech for {quote(text)} was not ready in time; the engine was restarted"
-            ) from None
-        except SpeechFailed:
-            self._drop_worker(voice_id, worker)
-            raise
         pcm = reply.get("pcm")
         if not reply.get("ok") or not isinstance(pcm, bytes):
             # The engine's state is unknown after an error: start afresh next time.
@@ -490,6 +474,21 @@ class Pyttsx3Synthesizer:
         if not pcm:
             raise SpeechFailed(f"the speech engine gave no sound for {quote(text)}")
         return pcm
+
+    @contextlib.contextmanager
+    def _talking(self, worker: Worker, text: str, voice_id: str) -> Iterator[None]:
+        """A worker that runs out of time or stops while ``text`` is asked of it is dropped;
+        the caller gets SpeechTimeout or SpeechFailed."""
+        try:
+            yield
+        except Expired:
+            self._drop_worker(voice_id, worker)
+            raise SpeechTimeout(
+                f"speech for {quote(text)} was not ready in time; the engine was restarted"
+            ) from None
+        except SpeechFailed:
+            self._drop_worker(voice_id, worker)
+            raise
 
     def _drop_worker(self, voice_id: str, worker: Worker) -> None:
         worker.kill()
