@@ -199,9 +199,11 @@ class SpeechClips(Mapping[str, "SpeechClip"]):
     the sentences not started yet. With ``sentences=False`` only when each text is heard
     is measured (what an audio file needs), not where its sentences lie (what subtitles need).
 
-    One engine, in timeline order. espeak-ng's output for a text depends a little (tens of
-    ms) on what the same engine said before, and two engines working at once sometimes gave
-    different lengths from run to run; one engine in a fixed order repeats exactly.
+    The texts go to the synthesizer as one batch, in timeline order. espeak-ng's output for
+    a text depends a little (tens of ms) on what the same engine said before, so the batch
+    gives each of its engines a fixed share in a fixed order (see
+    Pyttsx3Synthesizer.synthesize_all), which repeats exactly; engines taking whichever text
+    came next sometimes gave different lengths from run to run.
     """
 
     def __init__(

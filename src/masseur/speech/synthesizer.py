@@ -323,9 +323,11 @@ class Pyttsx3Synthesizer:
         voice_id = self.voice_id(settings.voice)
         targets = [self.cache_path(text, VoiceSettings(voice_id, settings.rate)) for text in texts]
         missing = []  # where the texts not in the cache are, each text once
+        seen: set[Path] = set()
         for index, target in enumerate(targets):
-            if target not in targets[:index] and not is_intact(target):
+            if target not in seen and not is_intact(target):
                 missing.append(index)
+            seen.add(target)
         if not missing:
             self.cache_hits += len(targets)
             yield from targets
