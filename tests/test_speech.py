@@ -712,3 +712,34 @@ def test_a_batch_that_fails_or_is_left_early_leaves_no_reply_for_the_next_reques
         next(batch)
         batch.close()  # both engines with a sentence asked for and not taken
         assert made_next(engines, "after-leaving") == pytest.approx(expected, abs=100)
+
+
+def test_closing_during_a_stuck_batch_stops_both_of_its_engines(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    command = wrapped_worker(
+        tmp_path,
+        handle='    if "HANG" in text:\n        time.sleep(3600)',
+        before=f'Path({str(pids)!r}).open("a").write(f"{{os.getpid()}}\\n")',
+    )
+    synthesizer = Pyttsx3Synthesizer(cache_dir=tmp_path / "speech", worker_command=command)
+    failed: list[BaseException] = []
+
+    def batch() -> None:
+        try:  # the second text goes to the second engine, which never answers
+            list(synthesizer.synthesize_all(["Sit down.", "HANG here.", "Rest."], VoiceSettings()))
+        except BaseException as error:
+            failed.append(error)
+
+    thread = threading.Thread(target=batch)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while len(pids.read_text().split() if pids.exists() else []) < 2:
+        assert time.monotonic() < deadline, "the batch did not start both engines"
+        time.sleep(0.05)
+    time.sleep(0.3)  # the first sentence is made; the batch waits on the second engine
+    synthesizer.close()  # the batch holds the engines: close waits a second, then kills
+    thread.join(timeout=10)
+    assert not thread.is_alive() and failed and isinstance(failed[0], SpeechFailed)
+    for pid in map(int, pids.read_text().split()):
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

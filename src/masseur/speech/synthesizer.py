@@ -203,16 +203,15 @@ class Pyttsx3Synthesizer:
         locked = self._engine_lock.acquire(timeout=1.0)
         try:
             workers = list(self._workers.values())
+            helpers = [worker for _, worker in self._helpers.values()]
             spare = self._spare
             if locked:
                 self._workers.clear()
+                self._helpers.clear()
                 self._spare = None
         finally:
             if locked:
                 self._engine_lock.release()
-        helpers = [worker for _, worker in self._helpers.values()] if locked else []
-        if locked:
-            self._helpers.clear()
         if spare is not None:
             # Started ahead of need and never needed (everything was cached): it may still
             # be starting up, and has nothing to finish.
