@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from masseur.errors import BadInput
@@ -117,7 +119,7 @@ def test_without_a_screen_the_contraindications_are_spoken_first() -> None:
 
 
 def test_spoken_warnings_speak_of_the_person_massaged_when_given_to_another() -> None:
-    other = ROUTINE.model_copy(update={"given_to": "other"})
+    other = replace(ROUTINE, given_to="other")
     timeline = build_timeline(other, TimelineOptions(estimate=estimate, speak_warnings=True))
     assert "applies to the person you are massaging" in timeline.events[0].text
     screen = build_timeline(other, TimelineOptions(estimate=estimate)).events[0].text
@@ -125,6 +127,6 @@ def test_spoken_warnings_speak_of_the_person_massaged_when_given_to_another() ->
     steps = [e.text for e in timeline.events if e.kind is EventKind.STEP]
     assert "Start with their left foot." in steps[1]
     assert steps[5].startswith("Now switch to their right foot.")
-    bare = ROUTINE.model_copy(update={"contraindications": []})
+    bare = replace(ROUTINE, contraindications=[])
     spoken = build_timeline(bare, TimelineOptions(estimate=estimate, speak_warnings=True))
     assert "unwell, injured or pregnant" in spoken.events[0].text

@@ -141,6 +141,67 @@ def test_both_steps_and_phases_is_an_error() -> None:
         parse_routine(text, "x.yaml")
 
 
+ONE_STEP = (
+    "name: demo\ntitle: Demo\ndescription: D.\n{top}steps:\n  - say: Rub.\n    duration: 10\n{step}"
+)
+
+
+@pytest.mark.parametrize(
+    ("top", "step", "where", "words"),
+    [
+        ("", "    repeat: true\n", "7:13", "repeat: input should be a valid integer, got true"),
+        ("", "    repeat: 2.5\n", "7:13", "repeat: input should be a valid integer, got 2.5"),
+        ("", "    repeat: 101\n", "7:13", "repeat: input should be less than or equal to 100"),
+        ("", "    general: maybe\n", "7:14", "general: input should be true or false"),
+        ("", "    repeat: null\n", "7:13", "repeat: input should be a valid integer, got nothing"),
+        ("", "    chime: gong\n", "7:12", "'end', 'soft' or 'none', got 'gong'"),
+        ("voice: {volume: .nan}\n", "", "4:17", "volume: input should be a finite number"),
+        ("chime_volume: true\n", "", "4:15", "chime_volume: input should be a valid number"),
+        ("language: en\n\n", "", "", ""),
+        ("name2: x\n", "", "4:1", "unknown key 'name2'; did you mean 'name'?"),
+        ("zzz: 1\n", "", "4:1", "unknown key 'zzz'; allowed keys: chime_volume, contraindications"),
+        ("voice: loud\n", "", "4:8", "voice: input should be a mapping of keys, got 'loud'"),
+        ("side_names: {left: Left}\n", "", "4:13", "missing required key 'right'"),
+        ("notes: []\nintro: null\n", "", "", ""),
+        ("steps: []\n", "", "", "duplicate key 'steps'"),
+        ("title: Again\n", "", "", "duplicate key 'title'"),
+        ("", "    sides: []\n", "7:12", "sides: should have at least 1 item"),
+        ("", "    zones: [heel, elbow]\n", "7:19", "unknown zone 'elbow'"),
+        ("", "    name: Rub-Feet\n", "7:11", "name: 'Rub-Feet' should look like 'foot-classic'"),
+        ("", "    title: '  '\n", "7:12", "'title' must not be empty"),
+        (
+            "contraindications: [7, '']\n",
+            "",
+            "4:21",
+            "contraindications: input should be text, got 7 (and 1 more)",
+        ),
+    ],
+)
+def test_each_kind_of_value_is_checked_where_it_is_written(
+    top: str, step: str, where: str, words: str
+) -> None:
+    text = ONE_STEP.format(top=top, step=step)
+    if not words:
+        parse_routine(text, "x.yaml")  # valid
+        return
+    with pytest.raises(BadInput) as caught:
+        parse_routine(text, "x.yaml")
+    if where:
+        assert caught.value.location == f"x.yaml:{where}"
+    assert words in caught.value.message
+
+
+def test_numbers_written_as_text_are_read_as_numbers_and_text_is_trimmed() -> None:
+    text = ONE_STEP.format(
+        top="voice: {rate: '160', volume: '0.5'}\n", step="    repeat: '3'\n    title: ' Rub '\n"
+    )
+    routine = parse_routine(text)
+    step = routine.all_phases[0].steps[0]
+    assert (routine.voice.rate, routine.voice.volume, step.repeat) == (160, 0.5, 3)
+    assert step.title == "Rub"
+    assert isinstance(routine.voice.rate, int) and isinstance(step.repeat, int)
+
+
 @pytest.mark.parametrize(
     ("text", "ms"),
     [

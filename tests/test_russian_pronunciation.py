@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def russian_sentences() -> list[str]:
                 options = TimelineOptions(
                     countdown=True, halfway=True, speak_warnings=speak_warnings
                 )
-                variant = routine.model_copy(update={"given_to": given_to})
+                variant = replace(routine, given_to=given_to)
                 texts.update(event.text for event in build_timeline(variant, options).spoken())
         texts.update(routine.contraindications)
     texts.update(

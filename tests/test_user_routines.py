@@ -6,6 +6,7 @@ import json
 import os
 import stat
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -107,8 +108,8 @@ def test_new_from_a_builtin_keeps_its_text_and_changes_only_the_name(masseur_hom
         (a, b) for a, b in zip(original.splitlines(), copied.splitlines(), strict=True) if a != b
     ]
     assert changed == [(f"name: {BUILTIN}", "name: my-classic")]
-    copy = load_routine(path).model_dump()
-    builtin = load_routine(builtin_routines_dir() / f"{BUILTIN}.yaml").model_dump()
+    copy = asdict(load_routine(path))
+    builtin = asdict(load_routine(builtin_routines_dir() / f"{BUILTIN}.yaml"))
     assert copy.pop("name") == "my-classic"
     builtin.pop("name")
     assert copy == builtin

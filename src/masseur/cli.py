@@ -1,7 +1,7 @@
 """The ``masseur`` command line: parses options and hands work to the modules that do it.
 
 Subcommands live in ``masseur.commands.*`` and are imported only when used, so that
-``masseur --help`` does not pay for pydantic, rich or the audio stack.
+``masseur --help`` does not pay for YAML, rich or the audio stack.
 """
 
 from __future__ import annotations

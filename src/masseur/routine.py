@@ -1,35 +1,41 @@
-"""The routine format: typed models, and a strict loader that explains every mistake.
+"""The routine format: typed records, and a strict loader that explains every mistake.
 
 A routine file is YAML read with the safe loader only. Every problem is reported as
-``path:line:column: message`` so editors and terminals can jump straight to it.
+``path:line:column: message`` so editors and terminals can jump straight to it. The
+records say what each key holds (masseur.typed_yaml); the same declarations check a
+file and give the JSON Schema that ``masseur schema`` prints.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
-import types
-import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationError,
-    WithJsonSchema,
-)
+from typing import Any, Literal
 
 from masseur.durations import DURATION_HELP, parse_duration_ms
 from masseur.errors import BadInput
 from masseur.files import decode_text, read_regular_file
 from masseur.speech.base import MAX_RATE, MIN_RATE
-from masseur.yaml_reader import LoadProblem, Location, Mark, PositionIndex, parse_yaml
+from masseur.typed_yaml import (
+    EMPTY,
+    Choice,
+    Converted,
+    Flag,
+    ListOf,
+    Location,
+    Number,
+    Pattern,
+    Problem,
+    Record,
+    Text,
+    Whole,
+    read_record,
+    record_schema,
+    spec,
+)
+from masseur.yaml_reader import LoadProblem, Mark, PositionIndex, parse_yaml
 from masseur.zones import ZONE_SLUGS, check_zone
 
 MAX_FILE_BYTES = 512 * 1024
@@ -39,64 +45,63 @@ CHIMES = ("step", "phase", "side", "end", "soft")
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
-DurationMs = Annotated[
-    int,
-    BeforeValidator(parse_duration_ms),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "number", "exclusiveMinimum": 0},
-                {
-                    "type": "string",
-                    "pattern": r"^\s*(\d+(\.\d+)?\s*h)?\s*(\d+(\.\d+)?\s*m(in)?)?"
-                    r"\s*(\d+(\.\d+)?\s*s(ec)?)?\s*$",
-                },
-            ],
-            "description": f"Seconds, or a duration such as 90s, 2m, 1m30s ({DURATION_HELP}).",
-        }
-    ),
-]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
+DURATION = Converted(
+    parse_duration_ms,
+    {
+        "anyOf": [
+            {"type": "number", "exclusiveMinimum": 0},
+            {
+                "type": "string",
+                "pattern": r"^\s*(\d+(\.\d+)?\s*h)?\s*(\d+(\.\d+)?\s*m(in)?)?"
+                r"\s*(\d+(\.\d+)?\s*s(ec)?)?\s*$",
+            },
+        ],
+        "description": f"Seconds, or a duration such as 90s, 2m, 1m30s ({DURATION_HELP}).",
+    },
+)
+TEXT = Text()
+SLUG = Pattern(SLUG_PATTERN, max_length=64, example="foot-classic")
+SIDES = ListOf(Choice("left", "right"), min_length=1)
 Side = Literal["left", "right"]
-ChimeName = Literal["step", "phase", "side", "end", "soft", "none"]
-ZoneName = Annotated[str, BeforeValidator(check_zone), WithJsonSchema({"enum": list(ZONE_SLUGS)})]
-Zones = Annotated[
-    list[ZoneName],
-    Field(min_length=1, description="Where on the foot or leg (see the zones in README.md)."),
-]
+ZONES = ListOf(
+    Converted(check_zone, {"type": "string", "enum": list(ZONE_SLUGS)}),
+    min_length=1,
+    description="Where on the foot or leg (see the zones in README.md).",
+)
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Cue(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Cue:
     """A spoken reminder ``at`` a time after its step starts."""
 
-    at: DurationMs = Field(description="When, from the start of the step.")
-    say: Text = Field(description="What is spoken.")
-    zones: Zones | None = None
+    at: int = spec(DURATION, "When, from the start of the step.")
+    say: str = spec(TEXT, "What is spoken.")
+    zones: list[str] | None = spec(ZONES, default=None)
 
 
-class Step(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Step:
     """One timed instruction."""
 
-    name: Slug | None = Field(None, description="Optional id, unique in the routine.")
-    title: Text | None = Field(None, description="Short heading shown on screen.")
-    say: Text = Field(description="Spoken when the step starts.")
-    duration: DurationMs = Field(description="How long the step lasts (per side, per repeat).")
-    sides: list[Side] | None = Field(
-        None, min_length=1, description="Run once per side, with a spoken switch."
+    name: str | None = spec(SLUG, "Optional id, unique in the routine.", default=None)
+    title: str | None = spec(TEXT, "Short heading shown on screen.", default=None)
+    say: str = spec(TEXT, "Spoken when the step starts.")
+    duration: int = spec(DURATION, "How long the step lasts (per side, per repeat).")
+    sides: list[Side] | None = spec(SIDES, "Run once per side, with a spoken switch.", default=None)
+    repeat: int = spec(Whole(ge=1, le=100), "Run the step this many times.", default=1)
+    cues: list[Cue] = spec(
+        ListOf(Record(Cue)), "Spoken reminders in the step.", default_factory=list
     )
-    repeat: int = Field(1, ge=1, le=100, description="Run the step this many times.")
-    cues: list[Cue] = Field(default_factory=list, description="Spoken reminders in the step.")
-    chime: ChimeName | None = Field(
-        None, description="Sound that marks the start (default: phase or step chime)."
+    chime: str | None = spec(
+        Choice(*CHIMES, "none"),
+        "Sound that marks the start (default: phase or step chime).",
+        default=None,
     )
-    zones: Zones | None = None
-    general: bool = Field(
-        False, description="Works no one place (warming the hands, breathing): needs no zones."
+    zones: list[str] | None = spec(ZONES, default=None)
+    general: bool = spec(
+        Flag(),
+        "Works no one place (warming the hands, breathing): needs no zones.",
+        default=False,
     )
 
     @property
@@ -117,20 +122,21 @@ class Step(_Model):
         return self.duration * self.runs
 
 
-class Phase(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Phase:
     """A named group of steps (warm-up, toes, closing strokes...)."""
 
-    name: Slug
-    title: Text | None = None
-    sides: list[Side] | None = Field(
-        None,
-        min_length=1,
-        description=(
+    name: str = spec(SLUG)
+    title: str | None = spec(TEXT, default=None)
+    sides: list[Side] | None = spec(
+        SIDES,
+        (
             "Run the whole phase on each side in turn, with one spoken switch between the "
             "passes. A step's own 'sides' then names the passes it takes part in."
         ),
+        default=None,
     )
-    steps: list[Step] = Field(min_length=1)
+    steps: list[Step] = spec(ListOf(Record(Step), min_length=1))
 
     @property
     def heading(self) -> str:
@@ -147,43 +153,53 @@ class Phase(_Model):
         return step.duration * step.repeat * len(self.step_sides(step) or [None])
 
 
-class Voice(_Model):
-    rate: int | None = Field(None, ge=MIN_RATE, le=MAX_RATE, description="Words per minute.")
-    voice: Text | None = Field(None, description="A voice id or a language code.")
-    volume: float | None = Field(None, ge=0, le=1)
+@dataclass(frozen=True, kw_only=True)
+class Voice:
+    """How the routine is spoken, unless the settings say otherwise."""
+
+    rate: int | None = spec(Whole(ge=MIN_RATE, le=MAX_RATE), "Words per minute.", default=None)
+    voice: str | None = spec(TEXT, "A voice id or a language code.", default=None)
+    volume: float | None = spec(Number(ge=0, le=1), default=None)
 
 
-class SideNames(_Model):
-    left: Text
-    right: Text
+@dataclass(frozen=True, kw_only=True)
+class SideNames:
+    """How the sides are spoken."""
+
+    left: str = spec(TEXT)
+    right: str = spec(TEXT)
 
 
-class Routine(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Routine:
     """A whole session."""
 
-    name: Slug = Field(description="Lowercase id, e.g. foot-self-massage.")
-    title: Text
-    description: Text
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = "en"
-    voice: Voice = Field(default_factory=Voice)
-    chime_volume: float | None = Field(None, ge=0, le=1)
-    side_names: SideNames | None = Field(
-        None, description="How the sides are spoken (default: left foot / right foot)."
+    name: str = spec(SLUG, "Lowercase id, e.g. foot-self-massage.")
+    title: str = spec(TEXT)
+    description: str = spec(TEXT)
+    language: str = spec(Pattern(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$", example="en"), default="en")
+    voice: Voice = spec(Record(Voice), default_factory=Voice)
+    chime_volume: float | None = spec(Number(ge=0, le=1), default=None)
+    side_names: SideNames | None = spec(
+        Record(SideNames),
+        "How the sides are spoken (default: left foot / right foot).",
+        default=None,
     )
-    given_to: Literal["self", "other"] = Field(
-        "self",
-        description=(
+    given_to: Literal["self", "other"] = spec(
+        Choice("self", "other"),
+        (
             "Who is massaged: 'other' when the narration guides someone massaging another "
             "person (a child, a partner), so the safety words speak of that person."
         ),
+        default="self",
     )
-    contraindications: list[Text] = Field(default_factory=list)
-    preparation: list[Text] = Field(default_factory=list)
-    notes: list[Text] = Field(default_factory=list, description="Extra advice shown by show.")
-    intro: Text | None = Field(None, description="Spoken after the title, before step one.")
-    outro: Text | None = Field(None, description="Spoken when the session ends.")
-    phases: list[Phase] | None = Field(None, min_length=1)
-    steps: list[Step] | None = Field(None, min_length=1)
+    contraindications: list[str] = spec(ListOf(TEXT), default_factory=list)
+    preparation: list[str] = spec(ListOf(TEXT), default_factory=list)
+    notes: list[str] = spec(ListOf(TEXT), "Extra advice shown by show.", default_factory=list)
+    intro: str | None = spec(TEXT, "Spoken after the title, before step one.", default=None)
+    outro: str | None = spec(TEXT, "Spoken when the session ends.", default=None)
+    phases: list[Phase] | None = spec(ListOf(Record(Phase), min_length=1), default=None)
+    steps: list[Step] | None = spec(ListOf(Record(Step), min_length=1), default=None)
 
     @property
     def all_phases(self) -> list[Phase]:
@@ -217,53 +233,20 @@ class LoadedRoutine:
 # --------------------------------------------------------------------------- loading
 
 
-def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
-    """Find the model class inside ``Foo``, ``Foo | None`` or ``list[Foo]``."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType, list, typing.Annotated):
-        for arg in typing.get_args(annotation):
-            found = _unwrap_model(arg)
-            if found is not None:
-                return found
-    return None
-
-
-def _model_at(loc: Location) -> type[BaseModel] | None:
-    model: type[BaseModel] | None = Routine
-    for part in loc:
-        if model is None:
-            return None
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(part)
-        if field is None:
-            return None
-        model = _unwrap_model(field.annotation)
-    return model
-
-
-def _describe_validation_error(error: Any, index: PositionIndex) -> tuple[Mark, str]:
-    loc: Location = tuple(error["loc"])
-    kind = error["type"]
-    name = loc[-1] if loc else ""
-    if kind == "extra_forbidden":
-        parent = _model_at(loc[:-1])
-        allowed = sorted(parent.model_fields) if parent else []
-        close = difflib.get_close_matches(str(name), allowed, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
-        return index.key(loc), f"unknown key '{name}'; {hint}"
-    if kind == "missing":
-        return index.value(loc[:-1]), f"missing required key '{name}'"
-    message = str(error["msg"])
-    message = message.removeprefix("Value error, ")
-    field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
-    if kind == "string_too_short" and field:
+def _describe(problem: Problem, index: PositionIndex) -> tuple[Mark, str]:
+    """Where a problem is shown (the key itself for an unknown one, the mapping that lacks a
+    required one) and its message, naming the key it is about."""
+    if problem.kind == "unknown":
+        return index.key(problem.loc), problem.message
+    if problem.kind == "missing":
+        return index.value(problem.loc[:-1]), problem.message
+    field = next((str(part) for part in reversed(problem.loc) if isinstance(part, str)), "")
+    message = problem.message
+    if message == EMPTY and field:
         message = f"'{field}' must not be empty"
     elif field and not message.startswith(f"'{field}'"):
-        message = f"{field}: {message[0].lower()}{message[1:]}"
-    return index.value(loc), message
+        message = f"{field}: {message}"
+    return index.value(problem.loc), message
 
 
 def _semantic_problems(routine: Routine) -> Iterator[tuple[Location, str]]:
@@ -346,21 +329,18 @@ def parse_routine(text: str, source: str = "<routine>") -> Routine:
             f"a routine must be a mapping of keys (name, title, steps...), found {kind}",
             location=f"{source}:1:1",
         )
-    try:
-        routine = Routine.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors()
-        if any(e["type"] == "extra_forbidden" for e in errors):
+    routine, problems = read_record(Routine, data)
+    if routine is None:
+        if any(problem.kind == "unknown" for problem in problems):
             # A misspelt key also shows up as a missing one; report only the misspelling.
-            errors = [e for e in errors if e["type"] != "missing"]
-        described = [_describe_validation_error(e, index) for e in errors]
-        # A misspelt key also shows up as a missing one; the misspelling is the real news.
+            problems = [problem for problem in problems if problem.kind != "missing"]
+        described = [_describe(problem, index) for problem in problems]
         described.sort(
             key=lambda item: (item[1].startswith("missing"), item[0].line, item[0].column)
         )
         mark, message = described[0]
         extra = f" (and {len(described) - 1} more)" if len(described) > 1 else ""
-        raise BadInput(message + extra, location=f"{source}:{mark.line}:{mark.column}") from None
+        raise BadInput(message + extra, location=f"{source}:{mark.line}:{mark.column}")
     for loc, message in _semantic_problems(routine):
         mark = index.value(loc)
         raise BadInput(message, location=f"{source}:{mark.line}:{mark.column}")
@@ -393,7 +373,9 @@ def load_routine(path: Path) -> Routine:
 
 def json_schema() -> dict[str, Any]:
     """The routine format as JSON Schema, for editors that autocomplete YAML."""
-    schema = Routine.model_json_schema()
+    defs: dict[str, Any] = {}
+    schema = record_schema(Routine, defs)
+    schema["$defs"] = dict(sorted(defs.items()))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "masseur routine"
     return schema

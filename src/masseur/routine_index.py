@@ -1,10 +1,10 @@
 """What `list` shows of each routine, kept in a small index so it need not parse them all.
 
-Loading a routine means importing pydantic, parsing YAML and building its timeline: about
-a tenth of a second before the first one, and more for each. The index keeps each routine
-file's title, length, step count and language (or why it is invalid), keyed by its path,
-size and modification time, and by the masseur version and the modules that decide those
-values. Anything that changes one of them makes that entry be worked out again.
+Loading a routine means importing the YAML reader, parsing the file and building its
+timeline, for every routine. The index keeps each routine file's title, length, step count
+and language (or why it is invalid), keyed by its path, size and modification time, and by
+the masseur version and the modules that decide those values. Anything that changes one
+of them makes that entry be worked out again.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ INDEX_FORMAT = 1
 # it is built from): a change to any of them (an upgrade, an edited checkout) rebuilds it.
 _DECIDING_MODULES = (
     "routine.py",
+    "typed_yaml.py",
+    "yaml_reader.py",
     "timeline.py",
     "spacing.py",
     "phrases.py",
