@@ -626,6 +626,26 @@ def test_a_wav_export_keeps_its_silence_off_the_disk(
     assert out.stat().st_blocks * 512 < 0.9 * size  # holes where the session is silent
 
 
+def test_a_wav_export_goes_to_the_disk_while_it_is_made_and_comes_out_the_same(
+    with_chimes: AudioExport, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from masseur import wav
+
+    synced: list[int] = []
+    real_fdatasync = os.fdatasync
+
+    def fdatasync(descriptor: int) -> None:
+        synced.append(descriptor)
+        real_fdatasync(descriptor)
+
+    monkeypatch.setattr(wav.PlacedWav, "SYNC_AHEAD_BYTES", 1)  # after every piece
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    out = tmp_path / "session.wav"
+    assert run_cli(["export", str(SHORT_ROUTINE), "-o", str(out)]) == 0
+    assert synced  # written out on the way, not only by the final sync
+    assert np.array_equal(read_wav(out), with_chimes.wav)
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     samples=st.lists(st.integers(-32768, 32767), max_size=9000),
