@@ -20,7 +20,7 @@ try:
     main(["list", "--json"])
 except SystemExit:
     pass
-loaded = [name for name in ("masseur.routine", "pydantic", "yaml", "rich") if name in sys.modules]
+loaded = [name for name in ("masseur.routine", "yaml", "rich") if name in sys.modules]
 print("loaded:", ",".join(loaded), file=sys.stderr)
 """
 
