@@ -619,3 +619,24 @@ def test_alsa_error_handler_is_installed_in_the_copy_simpleaudio_uses() -> None:
 
 def test_audio_unavailable_is_a_runtime_failure() -> None:
     assert AudioUnavailable("no device").status == ExitStatus.FAILURE
+
+
+@pytest.mark.parametrize(("frames", "rate"), [(0, 22050), (1, 22050), (12345, 22050), (7, 16000)])
+def test_a_written_wav_is_byte_for_byte_what_the_wave_module_writes(
+    frames: int, rate: int, tmp_path: Path
+) -> None:
+    import io
+
+    from masseur.wav import read_wav, wav_bytes, write_wav
+
+    samples = struct.pack(f"<{frames}h", *((n * 7919) % 65536 - 32768 for n in range(frames)))
+    expected = io.BytesIO()
+    with wave.open(expected, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(samples)
+    assert wav_bytes(samples, rate) == expected.getvalue()
+    write_wav(tmp_path / "made.wav", samples, rate)
+    assert (tmp_path / "made.wav").read_bytes() == expected.getvalue()
+    assert read_wav(tmp_path / "made.wav") == (samples, rate)

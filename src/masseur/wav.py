@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import array
 import contextlib
-import io
 import os
 import struct
 import sys
@@ -129,14 +128,6 @@ def read_wav(path: Path) -> tuple[bytes, int]:
     return pcm_from_samples(samples), rate
 
 
-def _open_for_writing(target: str | Path | io.BytesIO, sample_rate: int) -> wave.Wave_write:
-    wav = wave.open(target if isinstance(target, io.BytesIO) else str(target), "wb")  # noqa: SIM115
-    wav.setnchannels(1)
-    wav.setsampwidth(SAMPLE_WIDTH)
-    wav.setframerate(sample_rate)
-    return wav
-
-
 def write_wav(
     path: Path, samples: bytes, sample_rate: int = SAMPLE_RATE, *, durable: bool = True
 ) -> None:
@@ -144,11 +135,13 @@ def write_wav(
 
     ``durable=False`` does not wait for the disk: for cache entries, which wav_frames checks.
     """
-    buffer = io.BytesIO()
-    with _open_for_writing(buffer, sample_rate) as wav:
-        wav.writeframes(samples)
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_bytes(path, buffer.getvalue(), durable=durable)
+    atomic.write_bytes(path, wav_bytes(samples, sample_rate), durable=durable)
+
+
+def wav_bytes(samples: bytes, sample_rate: int = SAMPLE_RATE) -> bytes:
+    """A whole 16-bit mono WAV file of ``samples`` (little-endian), as write_wav writes it."""
+    return wav_header(len(samples) // SAMPLE_WIDTH, sample_rate) + samples
 
 
 HEADER_BYTES = 44  # RIFF, fmt and data chunk headers of a PCM WAV file, as wave writes them

@@ -57,7 +57,7 @@ from masseur.speech.voices import (
     store_voices,
 )
 from masseur.text import quote
-from masseur.wav import wav_frames, write_wav
+from masseur.wav import wav_bytes, wav_frames
 
 # Bump when the way files are made changes, so old cache entries are not served.
 CACHE_FORMAT = 2  # 2: PCM from espeak-ng's synchronous mode, collected in memory
@@ -80,7 +80,11 @@ def _checksum_path(entry: Path) -> Path:
 
 
 def _checksum(entry: Path) -> bytes:
-    return hashlib.sha256(entry.read_bytes()).hexdigest().encode("ascii")
+    return _checksum_of(entry.read_bytes())
+
+
+def _checksum_of(data: bytes) -> bytes:
+    return hashlib.sha256(data).hexdigest().encode("ascii")
 
 
 def is_intact(entry: Path) -> bool:
@@ -407,8 +411,11 @@ class Pyttsx3Synthesizer:
         try:
             # A cache entry is checked when read (is_intact) and can be made again: it need
             # not wait for the disk.
-            write_wav(target, pcm, durable=False)
-            atomic.write_bytes(_checksum_path(target), _checksum(target), durable=False)
+            data = wav_bytes(pcm)
+            atomic.write_bytes(target, data, durable=False)
+            # Of the bytes written, not read back: a disk that garbles them is found out
+            # when the entry is next read (is_intact).
+            atomic.write_bytes(_checksum_path(target), _checksum_of(data), durable=False)
         except OSError as error:
             raise SpeechFailed(
                 f"cannot write to the speech cache {target.parent}: {error.strerror or error}"
