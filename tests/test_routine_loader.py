@@ -153,6 +153,9 @@ ONE_STEP = (
         ("", "    repeat: 2.5\n", "7:13", "repeat: input should be a valid integer, got 2.5"),
         ("", "    repeat: 101\n", "7:13", "repeat: input should be less than or equal to 100"),
         ("", "    general: maybe\n", "7:14", "general: input should be true or false"),
+        ("", "    repeat: '" + "1" * 5000 + "'\n", "7:13", "is too long for a number"),
+        ("", "    repeat: '\u0663'\n", "7:13", "repeat: input should be a valid integer"),
+        ("", "    general: 1.0\n", "", ""),
         ("", "    repeat: null\n", "7:13", "repeat: input should be a valid integer, got nothing"),
         ("", "    chime: gong\n", "7:12", "'end', 'soft' or 'none', got 'gong'"),
         ("voice: {volume: .nan}\n", "", "4:17", "volume: input should be a finite number"),
@@ -193,7 +196,7 @@ def test_each_kind_of_value_is_checked_where_it_is_written(
 
 def test_numbers_written_as_text_are_read_as_numbers_and_text_is_trimmed() -> None:
     text = ONE_STEP.format(
-        top="voice: {rate: '160', volume: '0.5'}\n", step="    repeat: '3'\n    title: ' Rub '\n"
+        top="voice: {rate: '160.0', volume: '0.5'}\n", step="    repeat: '3'\n    title: ' Rub '\n"
     )
     routine = parse_routine(text)
     step = routine.all_phases[0].steps[0]

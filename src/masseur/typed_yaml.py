@@ -122,8 +122,17 @@ class Pattern(Kind):
         return found
 
 
-_WHOLE = re.compile(r"[+-]?\d+")
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+# ASCII digits only: \d (and int()) would also take other scripts' digits, such as '٣'.
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+MAX_NUMBER_TEXT = 40  # characters: far beyond any bound here, and int() refuses 4,300 digits
+
+
+def _number_from_text(text: str) -> int | float:
+    """A number written as text ('3', '0.5', '3.0'), as YAML would have read it unquoted."""
+    if len(text) > MAX_NUMBER_TEXT:
+        raise Invalid(f"{_shown(text)} is too long for a number")
+    return int(text) if _WHOLE.fullmatch(text) else float(text)
 
 
 def _check_bounds(number: float, low: float | None, high: float | None) -> None:
@@ -143,8 +152,8 @@ class Whole(Kind):
     def convert(self, value: object) -> int:
         if isinstance(value, bool):
             raise Invalid(f"input should be a valid integer, got {_shown(value)}")
-        if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
-            value = int(value)
+        if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+            value = _number_from_text(value.strip())
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if not isinstance(value, int):
@@ -165,7 +174,7 @@ class Number(Kind):
 
     def convert(self, value: object) -> float:
         if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
-            value = float(value)
+            value = _number_from_text(value.strip())
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise Invalid(f"input should be a valid number, got {_shown(value)}")
         number = float(value)
@@ -196,10 +205,10 @@ class Flag(Kind):
     def convert(self, value: object) -> bool:
         if isinstance(value, bool):
             return value
-        if isinstance(value, int) and value in (0, 1):
+        if isinstance(value, int | float) and value in (0, 1):
             return bool(value)
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE
+        if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+            return value.lower() in _TRUE
         raise Invalid(f"input should be true or false, got {_shown(value)}")
 
     def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
