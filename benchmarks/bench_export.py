@@ -9,7 +9,9 @@ Reports, for the routine at its own rate and voice:
   (each distinct text once, as the export synthesizes them) into one file in one process:
   the speech engine's own speed. All include process start-up. The ratio cold export /
   espeak-ng is the cost of everything the export adds (aim: under 1.3). For comparison,
-  also espeak-ng run once per text, which pays a process start per text.
+  also espeak-ng run once per text, which pays a process start per text, and masseur's own
+  speech engines alone (a process that starts them and has them say every text, shared as
+  an export shares them, and does nothing else): the floor under a cold export here.
 - the real-time factor (synthesis time / speech time) of espeak-ng and, when Piper and a
   Piper voice are installed, of Piper, for the same narration.
 - the peak resident memory (max RSS from wait4) of the export process for the routine as
@@ -87,6 +89,35 @@ with wave.open(sys.argv[2], "wb") as out:
     out.setsampwidth(2)
     out.setframerate(22050)
     out.writeframes(np.clip(mix, -32768, 32767).astype("<i2").tobytes())
+"""
+
+
+# What a cold export cannot do without: start Python, start masseur's speech engines (as
+# many as an export uses) and have them say every text, shared as the export shares them.
+# No routine, no cache, no mixing, no file: the floor under the cold export on this machine.
+ENGINES_ALONE = """
+import json, sys, time
+from masseur.speech._worker_client import Worker, default_worker_command
+from masseur.speech.synthesizer import BATCH_ENGINES
+plan = json.load(open(sys.argv[1]))
+texts, voice, rate = plan["texts"], plan["voice"], plan["rate"]
+engines = [Worker(default_worker_command()) for _ in range(min(BATCH_ENGINES, len(texts)))]
+deadline = time.monotonic() + 60
+def ask(index):
+    request = {"op": "synth", "text": texts[index], "voice": voice, "rate": rate, "limit": 60}
+    engines[index % len(engines)].send(request, deadline)
+for engine in engines:
+    engine.wait_ready(deadline)
+ahead = 2 * len(engines)
+for index in range(min(ahead, len(texts))):
+    ask(index)
+for index in range(len(texts)):
+    if index + ahead < len(texts):
+        ask(index + ahead)
+    reply = engines[index % len(engines)].receive(deadline)
+    assert reply.get("ok") and reply.get("pcm"), reply
+for engine in engines:
+    engine.close()
 """
 
 
@@ -183,6 +214,14 @@ def main() -> None:
         print(
             f"export to wav, cold cache:      {cold_s:6.2f} s  ratio {cold_s / espeak_s:.2f}x "
             f"(to one run per text: {cold_s / per_text_s:.2f}x)"
+        )
+        speech_plan = work / "speech.json"
+        speech_plan.write_text(json.dumps({"texts": texts, "voice": voice_id, "rate": rate}))
+        alone = [sys.executable, "-c", ENGINES_ALONE, str(speech_plan)]
+        alone_s, _ = best_of(args.repeats, lambda _: run_measured(alone, env))
+        print(
+            f"masseur's engines alone:        {alone_s:6.2f} s  ratio {alone_s / espeak_s:.2f}x "
+            f"(the floor of a cold export; the export is {cold_s / alone_s:.2f}x it)"
         )
         run_measured([*export, "-o", str(work / "warm.wav")], env)  # fills the cache
         plan = work / "plan.json"
