@@ -347,14 +347,19 @@ def wrapped_worker(folder: Path, handle: str, before: str = "") -> list[str]:
     return [sys.executable, "-P", str(script)]
 
 
-def test_a_hanging_engine_times_out_and_the_next_sentence_works(tmp_path: Path) -> None:
-    pids = tmp_path / "pids"
-    command = wrapped_worker(
-        tmp_path,
-        # What a stuck runAndWait looks like from outside.
+def hanging_worker(folder: Path, pids: Path) -> list[str]:
+    """A worker that never answers a text with HANG in it (what a stuck engine looks like
+    from outside) and writes its pid to ``pids`` when it starts."""
+    return wrapped_worker(
+        folder,
         handle='    if "HANG" in text:\n        time.sleep(3600)',
         before=f'Path({str(pids)!r}).open("a").write(f"{{os.getpid()}}\\n")',
     )
+
+
+def test_a_hanging_engine_times_out_and_the_next_sentence_works(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    command = hanging_worker(tmp_path, pids)
 
     with Pyttsx3Synthesizer(cache_dir=tmp_path / "speech", worker_command=command) as hanging:
         hanging.synthesize("Warm the engine up.", VoiceSettings(), timeout=10)
@@ -716,11 +721,7 @@ def test_a_batch_that_fails_or_is_left_early_leaves_no_reply_for_the_next_reques
 
 def test_closing_during_a_stuck_batch_stops_both_of_its_engines(tmp_path: Path) -> None:
     pids = tmp_path / "pids"
-    command = wrapped_worker(
-        tmp_path,
-        handle='    if "HANG" in text:\n        time.sleep(3600)',
-        before=f'Path({str(pids)!r}).open("a").write(f"{{os.getpid()}}\\n")',
-    )
+    command = hanging_worker(tmp_path, pids)
     synthesizer = Pyttsx3Synthesizer(cache_dir=tmp_path / "speech", worker_command=command)
     failed: list[BaseException] = []
 

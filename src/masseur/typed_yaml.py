@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-Location = tuple[str | int, ...]
+Location = tuple[str | int, ...]  # keys and list positions from a document's top
 _R = TypeVar("_R")
 
 
@@ -195,8 +195,8 @@ def _with_bounds(schema: dict[str, Any], low: float | None, high: float | None) 
     return schema
 
 
-_TRUE = {"true", "yes", "on", "y", "t", "1"}
-_FALSE = {"false", "no", "off", "n", "f", "0"}
+_TRUE = frozenset({"true", "yes", "on", "y", "t", "1"})
+_FLAGS = _TRUE | {"false", "no", "off", "n", "f", "0"}
 
 
 class Flag(Kind):
@@ -207,7 +207,7 @@ class Flag(Kind):
             return value
         if isinstance(value, int | float) and value in (0, 1):
             return bool(value)
-        if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+        if isinstance(value, str) and value.lower() in _FLAGS:
             return value.lower() in _TRUE
         raise Invalid(f"input should be true or false, got {_shown(value)}")
 

@@ -13,12 +13,11 @@ from typing import Any
 import yaml
 
 from masseur.textsafety import describe_character, find_control_character
+from masseur.typed_yaml import Location
 
 # Aliases let a tiny file describe an exponentially large document ("billion laughs").
 # A real routine has a few hundred nodes; refuse anything that expands past this.
 MAX_NODES = 20_000
-
-Location = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
