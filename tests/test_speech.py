@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -40,6 +40,7 @@ from masseur.speech import (
     voices,
     wav_frames,
 )
+from masseur.speech.synthesizer import engine_shares
 
 from fakes import FakeSynthesizer
 
@@ -676,6 +677,78 @@ def test_a_batch_is_shared_between_two_engines_and_repeats_to_the_byte(tmp_path:
     # And every file is its own sentence: longer texts, longer speech.
     lengths = [len(data) for data in made[0]]
     assert lengths[1] > lengths[0] and lengths[3] > lengths[2] and lengths[3] > lengths[4]
+
+
+def test_an_export_gets_its_second_engine_by_a_fork_that_makes_the_same_bytes(
+    tmp_path: Path,
+) -> None:
+    """prepare(batch=True): the first engine forks its twin once ready; the batch uses both,
+    with one process start, and the bytes are those of two freshly started engines."""
+    settings = VoiceSettings(rate=160)
+    with Pyttsx3Synthesizer(cache_dir=tmp_path / "spawned") as spawned:
+        expected = [path.read_bytes() for path in spawned.synthesize_all(BATCH, settings)]
+        assert spawned.worker_starts == 2
+    synthesizer = Pyttsx3Synthesizer(cache_dir=tmp_path / "forked")
+    with synthesizer:
+        synthesizer.prepare(batch=True)
+        made = [path.read_bytes() for path in synthesizer.synthesize_all(BATCH, settings)]
+        assert synthesizer.worker_starts == 1 and synthesizer.synthesized == len(BATCH)
+        (worker,) = synthesizer._workers.values()
+        ((_, twin),) = synthesizer._helpers.values()
+        pids = [worker.process.pid, twin.process.pid]
+        assert pids[1] != pids[0] and twin.parent is worker
+        for pid in pids:
+            os.kill(pid, 0)  # both alive, each an engine of its own
+    assert made == expected
+    for pid in pids:  # and both gone with the synthesizer
+        assert wait_until(lambda pid=pid: not process_exists(pid), 5), pid
+
+
+def test_a_twin_that_is_never_used_ends_with_its_engine(tmp_path: Path) -> None:
+    synthesizer = Pyttsx3Synthesizer(cache_dir=tmp_path / "speech")
+    synthesizer.prepare(batch=True)
+    assert synthesizer._spare is not None and synthesizer._spare.twin is not None
+    twin = synthesizer._spare.twin
+    twin.wait_ready(time.monotonic() + 10)
+    twin_pid = twin.process.pid
+    assert twin_pid is not None and process_exists(twin_pid)
+    synthesizer.close()
+    assert wait_until(lambda: not process_exists(twin_pid), 5)
+
+
+def test_a_batch_is_shared_so_that_both_engines_have_as_much_to_say() -> None:
+    long = "Hold your right foot in both hands and rub the sole slowly, " * 6
+    texts = [long, "Rest.", "Breathe out.", "Now circle each toe, gently.", "Rest now.", long]
+    owners = engine_shares(texts, 150, 2)
+    # The long first text on one engine; the other takes the next ones meanwhile.
+    assert owners[:5] == [0, 1, 1, 1, 1]
+    assert owners == engine_shares(texts, 150, 2)  # a fixed function of the texts
+    loads = [0.0, 0.0]
+    for text, owner in zip(texts, owners, strict=True):
+        loads[owner] += estimate_speech_ms(text, 150)
+    assert max(loads) / sum(loads) < 0.6
+    assert engine_shares(texts, 150, 1) == [0] * len(texts)
+
+
+def process_exists(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return state != "Z"
+
+
+def wait_until(condition: Callable[[], bool], limit_s: float) -> bool:
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def test_a_batch_takes_what_is_cached_and_makes_only_the_rest(tmp_path: Path) -> None:

@@ -146,10 +146,13 @@ def choose_voice(
         return None, error.message
 
 
-def start_speech_engine(given: Mapping[str, object | None]) -> Pyttsx3Synthesizer:
+def start_speech_engine(
+    given: Mapping[str, object | None], *, batch: bool = False
+) -> Pyttsx3Synthesizer:
     """The session's synthesizer, its engine starting now, without waiting for it, for the
     voice the settings choose (``given``: the command line). BadInput for a voice that
-    cannot be used here."""
+    cannot be used here. ``batch``: for an export, which shares its sentences between two
+    engines (Pyttsx3Synthesizer.prepare)."""
     from masseur import config
     from masseur.errors import MasseurError
     from masseur.speech import Pyttsx3Synthesizer, SpeechUnavailable
@@ -162,5 +165,5 @@ def start_speech_engine(given: Mapping[str, object | None]) -> Pyttsx3Synthesize
     # If it cannot start, that is said when the voice is chosen, where the session decides
     # whether to go on without it.
     with contextlib.suppress(SpeechUnavailable):
-        synthesizer.prepare(voice)
+        synthesizer.prepare(voice, batch=batch)
     return synthesizer

@@ -121,7 +121,7 @@ def command(
         synthesizer = None
         if heard:
             # The engine starts while the routine loads; the first sentence finds it ready.
-            synthesizer = stack.enter_context(start_speech_engine(given))
+            synthesizer = stack.enter_context(start_speech_engine(given, batch=True))
         _entry, loaded = load(routine)
         settings = config.resolve(given, routine=loaded)
         # A voice that is not installed is reported now, for text formats too.

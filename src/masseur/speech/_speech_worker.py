@@ -20,6 +20,10 @@ Requests and replies:
                                         -> {"ok": true, "pcm": n} + n bytes, or {"ok": false, ...}
 
 Started as ``_speech_worker.py piper MODEL.onnx`` it speaks with that Piper voice instead.
+Started as ``_speech_worker.py --twin IN,OUT`` (IN and OUT inherited descriptors of two more
+pipes) it forks once its espeak-ng engine is ready: the twin, an engine in the very state of a
+fresh one, answers over IN and OUT with the same protocol. A second engine for an export then
+costs a fork, not another start of Python, pyttsx3 and espeak-ng (about 65 ms of a core).
 """
 
 from __future__ import annotations
@@ -275,6 +279,11 @@ def start_engine(replies: IO[bytes], make: Callable[[], Engine], needs: str) -> 
         missing = "espeak-ng" if needs == "pyttsx3" else "voice"
         _send(replies, {"event": "unavailable", "missing": missing, "error": _describe(error)})
         return None
+    say_ready(replies, engine)
+    return engine
+
+
+def say_ready(replies: IO[bytes], engine: Engine) -> None:
     _send(
         replies,
         {
@@ -284,7 +293,6 @@ def start_engine(replies: IO[bytes], make: Callable[[], Engine], needs: str) -> 
             "pid": os.getpid(),
         },
     )
-    return engine
 
 
 def claim_stdout() -> IO[bytes]:
@@ -295,6 +303,58 @@ def claim_stdout() -> IO[bytes]:
     os.dup2(devnull, 1)
     os.close(devnull)
     return os.fdopen(reply_fd, "wb")
+
+
+def die_with_parent() -> None:
+    """Have the kernel end this process when its parent does (Linux; elsewhere the watch on
+    the input pipe, :func:`leave_with_parent`, still ends it)."""
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent ended before the request took effect
+        os._exit(0)
+
+
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
+SIGKILL = 9
+
+
+def fork_twin(engine: Engine, request_fd: int, reply_fd: int, replies: IO[bytes]) -> None:
+    """Fork an engine that answers over ``request_fd`` and ``reply_fd``; it never returns here.
+
+    The twin lives as long as this process: the kernel ends it when this one ends, and this
+    one never waits for it (SIGCHLD ignored, so the system reaps it).
+    """
+    import signal
+    import warnings
+
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    with warnings.catch_warnings():
+        # Python 3.12+ warns of a fork with other threads running. The one other thread
+        # here is espeak-ng's queue for its asynchronous mode, started by Initialize and
+        # idle in the synchronous mode used here; the twin never calls into it.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        forked = os.fork()
+    if forked:
+        os.close(request_fd)
+        os.close(reply_fd)
+        return
+    try:  # the twin: nothing of the parent's conversation stays open here
+        die_with_parent()
+        replies.close()
+        os.dup2(request_fd, sys.stdin.fileno())
+        os.close(request_fd)
+        twin_replies = os.fdopen(reply_fd, "wb")
+        leave_with_parent(sys.stdin.fileno())
+        say_ready(twin_replies, engine)
+        with open(sys.stdin.fileno(), encoding="utf-8", closefd=False) as requests:
+            serve(requests, twin_replies, engine)
+    finally:
+        os._exit(0)
 
 
 def leave_with_parent(fd: int) -> None:
@@ -316,9 +376,14 @@ def leave_with_parent(fd: int) -> None:
 
 def main(arguments: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if arguments is None else arguments
+    twin: tuple[int, int] | None = None
+    if arguments[:1] == ["--twin"] and len(arguments) == 2:
+        request_fd, reply_fd = arguments[1].split(",")
+        twin = (int(request_fd), int(reply_fd))
     replies = claim_stdout()
     requests = open(sys.stdin.fileno(), encoding="utf-8", closefd=False)  # noqa: SIM115
-    leave_with_parent(sys.stdin.fileno())
+    if twin is None:
+        leave_with_parent(sys.stdin.fileno())
     if arguments[:1] == ["piper"] and len(arguments) == 2:
         model = arguments[1]
         engine = start_engine(replies, lambda: PiperEngine(model), "piper-tts")
@@ -326,6 +391,11 @@ def main(arguments: list[str] | None = None) -> int:
         engine = start_engine(replies, EspeakEngine, "pyttsx3")
     if engine is None:
         return 3
+    if twin is not None:
+        # Forked before any thread starts here (a fork copies only the calling thread);
+        # until now the kernel ends this process if masseur ends (see _worker_client).
+        fork_twin(engine, *twin, replies)
+        leave_with_parent(sys.stdin.fileno())
     serve(requests, replies, engine)
     return 0
 

@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -72,7 +73,7 @@ _starter: concurrent.futures.ThreadPoolExecutor | None = None
 _starter_lock = threading.Lock()
 
 
-def _popen(command: list[str]) -> subprocess.Popen[bytes]:
+def _popen(command: list[str], pass_fds: Sequence[int] = ()) -> subprocess.Popen[bytes]:
     """Start a worker, on masseur's one process-starting thread, which never ends before
     masseur does: a worker started by a short-lived thread would die with that thread."""
     global _starter
@@ -88,6 +89,7 @@ def _popen(command: list[str]) -> subprocess.Popen[bytes]:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             close_fds=True,
+            pass_fds=pass_fds,
             # Its own session: Ctrl-C in the terminal is for the session, not for the
             # engine, which we stop ourselves.
             start_new_session=True,
@@ -96,6 +98,60 @@ def _popen(command: list[str]) -> subprocess.Popen[bytes]:
         )
 
     return starter.submit(start).result()
+
+
+class _Twin:
+    """What :class:`Worker` needs of a process, for a twin: an engine the worker forked (see
+    ``_speech_worker.py --twin``). It is not masseur's child, so it is known by the pid its
+    ready message gives, and it ends when its worker ends."""
+
+    def __init__(self, stdin: IO[bytes], stdout: IO[bytes], stderr: IO[bytes]) -> None:
+        self.stdin: IO[bytes] | None = stdin
+        self.stdout: IO[bytes] | None = stdout
+        self.stderr = stderr
+        self.pid: int | None = None  # from its ready message
+        self.returncode: int | None = None
+        self.gone = False  # its reply pipe was closed: it has ended
+
+    def poll(self) -> int | None:
+        if self.returncode is None and (self.gone or not self._exists()):
+            self.returncode = -signal.SIGKILL if not self.gone else 0
+        return self.returncode
+
+    def _exists(self) -> bool:
+        if self.pid is None:
+            return True  # not ready yet; it cannot have been reaped before saying so
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except OSError:
+            return True
+        return True
+
+    def kill(self) -> None:
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        self.gone = True
+        self.returncode = -signal.SIGKILL
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait until it has ended: its pid is gone, or its reply pipe closes (what is still
+        in it is dropped), which tells even where no one reaps it."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            remaining = 0.05 if deadline is None else min(0.05, deadline - time.monotonic())
+            if remaining <= 0:
+                raise subprocess.TimeoutExpired("speech engine twin", timeout or 0.0)
+            if self.stdout is None or self.stdout.closed:
+                time.sleep(remaining)
+                continue
+            readable, _, _ = select.select([self.stdout.fileno()], [], [], remaining)
+            if readable and not os.read(self.stdout.fileno(), 1 << 16):
+                self.gone = True
+        assert self.returncode is not None
+        return self.returncode
 
 
 # A second of speech is 44 kB: through the default 64 kB pipe a long sentence went over in
@@ -121,30 +177,65 @@ class Expired(Exception):
 class Worker:
     """One running ``_speech_worker.py``: JSON lines in, JSON lines out, killable."""
 
-    def __init__(self, command: Sequence[str], deadline: float | None = None) -> None:
+    def __init__(
+        self, command: Sequence[str], deadline: float | None = None, *, twin: bool = False
+    ) -> None:
         """Start the process; with a ``deadline``, also wait until its engine is ready.
 
         Without one, the engine starts while the caller does other work, and the first
-        request (or :meth:`wait_ready`) waits for it.
+        request (or :meth:`wait_ready`) waits for it. With ``twin`` (espeak-ng only), the
+        worker forks a second engine once it is ready, given as :attr:`twin` (see
+        ``_speech_worker.py``); it ends with this one.
         """
+        self.twin: Worker | None = None
+        self.parent: Worker | None = None  # for a twin: the worker it was forked from
+        twin_ends: list[int] = []
+        arguments = list(command)
+        if twin:
+            request_read, request_write = os.pipe()
+            reply_read, reply_write = os.pipe()
+            twin_ends = [request_read, reply_write]
+            arguments += ["--twin", f"{request_read},{reply_write}"]
+        try:
+            try:
+                process = _popen(arguments, twin_ends)
+            except OSError as error:
+                raise SpeechUnavailable(f"cannot start the speech engine ({error})") from None
+        except BaseException:
+            if twin:
+                for fd in (request_read, request_write, reply_read, reply_write):
+                    os.close(fd)
+            raise
+        self._attach(process)
+        if twin:
+            for fd in twin_ends:  # the worker has them now
+                os.close(fd)
+            assert process.stderr is not None
+            self.twin = Worker.__new__(Worker)
+            self.twin.twin = None
+            self.twin.parent = self
+            self.twin._attach(
+                _Twin(os.fdopen(request_write, "wb"), os.fdopen(reply_read, "rb"), process.stderr),
+                drain_stderr=False,  # one stream for both, read by this worker
+            )
+        if deadline is not None:
+            self.wait_ready(deadline)
+
+    def _attach(
+        self, process: subprocess.Popen[bytes] | _Twin, *, drain_stderr: bool = True
+    ) -> None:
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
         self._buffer = bytearray()
         self.hello: dict[str, Any] | None = None
-        try:
-            self.process = _popen(list(command))
-        except OSError as error:
-            raise SpeechUnavailable(f"cannot start the speech engine ({error})") from None
-        assert self.process.stdin and self.process.stdout and self.process.stderr
-        self._stdin_fd = self.process.stdin.fileno()
-        self._stdout_fd = self.process.stdout.fileno()
+        self.exit_detail = ""
+        self.process = process
+        assert process.stdin and process.stdout and process.stderr
+        self._stdin_fd = process.stdin.fileno()
+        self._stdout_fd = process.stdout.fileno()
         os.set_blocking(self._stdin_fd, False)
         _widen_pipe(self._stdout_fd)
-        threading.Thread(
-            target=self._drain_stderr, args=(self.process.stderr,), daemon=True
-        ).start()
-        self.exit_detail = ""
-        if deadline is not None:
-            self.wait_ready(deadline)
+        if drain_stderr:
+            threading.Thread(target=self._drain_stderr, args=(process.stderr,), daemon=True).start()
 
     def wait_ready(self, deadline: float) -> None:
         """Wait for the engine's first word: ready, or why it cannot work (raised)."""
@@ -177,6 +268,8 @@ class Worker:
         if hello.get("event") != "ready":
             self.kill()
             raise SpeechFailed(f"the speech engine said something unexpected: {hello!r:.200}")
+        if isinstance(self.process, _Twin) and isinstance(hello.get("pid"), int):
+            self.process.pid = hello["pid"]
         self.hello = hello
 
     def _drain_stderr(self, stream: IO[bytes]) -> None:
@@ -186,8 +279,10 @@ class Worker:
                 self.stderr_tail.append(line.decode("utf-8", errors="replace").rstrip())
 
     def _died(self) -> SpeechFailed:
+        if isinstance(self.process, _Twin):
+            self.process.gone = True  # its end of the reply pipe is closed
         try:
-            status = self.process.wait(timeout=2.0)
+            status: int | None = self.process.wait(timeout=2.0)
         except subprocess.TimeoutExpired:
             self.kill()
             status = self.process.returncode
@@ -245,15 +340,27 @@ class Worker:
             del self._buffer[:size]
         return message
 
+    def has_reply(self) -> bool:
+        """Whether a reply has begun to arrive (read already, not yet taken)."""
+        return bool(self._buffer)
+
+    def fileno(self) -> int:
+        """What to wait on (select) for the next reply."""
+        return self._stdout_fd
+
     def request(self, message: dict[str, Any], deadline: float) -> dict[str, Any]:
         self.wait_ready(deadline)
         self.send(message, deadline)
         return self.receive(deadline)
 
     def alive(self) -> bool:
-        return self.process.poll() is None
+        # A twin ends with its worker (the kernel ends it), perhaps not yet seen as gone.
+        return self.process.poll() is None and (self.parent is None or self.parent.alive())
 
     def kill(self) -> None:
+        if self.twin is not None:  # not taken into use: it would end with this one anyway
+            self.twin.kill()
+            self.twin = None
         with contextlib.suppress(OSError):
             self.process.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -262,6 +369,9 @@ class Worker:
 
     def close(self) -> None:
         """Ask the worker to leave (end of its input), kill it if it does not."""
+        if self.twin is not None:
+            self.twin.close()
+            self.twin = None
         if self.process.stdin is not None:
             with contextlib.suppress(OSError):
                 self.process.stdin.close()
@@ -276,6 +386,23 @@ class Worker:
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
+
+
+def first_to_reply(workers: Sequence[Worker], deadlines: Sequence[float]) -> int:
+    """Which of ``workers`` (each waiting for a reply by its deadline) to read next: one whose
+    reply has begun to come, waiting for the first; when the nearest deadline passes first,
+    that worker (reading it then reports the timeout)."""
+    for number, worker in enumerate(workers):
+        if worker.has_reply():
+            return number
+    nearest = min(range(len(workers)), key=lambda number: deadlines[number])
+    remaining = deadlines[nearest] - time.monotonic()
+    if remaining <= 0:
+        return nearest
+    readable, _, _ = select.select([worker.fileno() for worker in workers], [], [], remaining)
+    if not readable:
+        return nearest
+    return next(number for number, worker in enumerate(workers) if worker.fileno() in readable)
 
 
 def ask_new_worker(command: Sequence[str], message: dict[str, Any], doing: str) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from masseur.speech._worker_client import (
     Expired,
     Worker,
     default_worker_command,
+    first_to_reply,
 )
 from masseur.speech.base import (
     NoVoiceForLanguage,
@@ -99,6 +100,19 @@ def is_intact(entry: Path) -> bool:
         return _checksum_path(entry).read_bytes() == _checksum(entry)
     except OSError:
         return False
+
+
+def engine_shares(texts: Sequence[str], rate: int, engines: int) -> list[int]:
+    """Which engine makes each text: in order, each to the engine with the least speech so
+    far (by the estimated length), so that the engines finish together. A fixed function of
+    the texts, so the same batch gives each engine the same sentences in the same order."""
+    loads = [0.0] * engines
+    owners = []
+    for text in texts:
+        owner = min(range(engines), key=lambda number: (loads[number], number))
+        owners.append(owner)
+        loads[owner] += estimate_speech_ms(text, rate)
+    return owners
 
 
 def cache_key(fingerprint: str, voice_id: str, rate: int, text: str) -> str:
@@ -178,14 +192,19 @@ class Pyttsx3Synthesizer:
         key = cache_key(fingerprint, voice_id, settings.rate, text)
         return self.cache_dir / f"{key}.wav"
 
-    def prepare(self, voice: str | None = None) -> None:
+    def prepare(self, voice: str | None = None, *, batch: bool = False) -> None:
         """Start the engine for ``voice`` now, without waiting for it, so that it gets ready
-        while the caller loads the routine; the first sentence then finds it running."""
+        while the caller loads the routine; the first sentence then finds it running.
+
+        With ``batch`` (an export), an espeak-ng engine forks its twin as soon as it is
+        ready: the second engine of :meth:`synthesize_all`, at the cost of a fork.
+        """
         command = self._command_for(voice)
         with self._engine_lock:
             if self._closed or self._workers or self._spare is not None:
                 return
-            self._spare = Worker(command)
+            twin = batch and BATCH_ENGINES > 1 and not is_piper(voice)
+            self._spare = Worker(command, twin=twin)
             self._spare_command = command
             self.worker_starts += 1
 
@@ -314,12 +333,13 @@ class Pyttsx3Synthesizer:
     def synthesize_all(self, texts: Sequence[str], settings: VoiceSettings) -> Iterator[Path]:
         """What :meth:`synthesize` gives for each text, in order, made faster for a batch.
 
-        The texts not in the cache are shared between two espeak-ng engines, one per core
-        (text k of them to engine k mod 2), and each engine is asked for its next sentence
-        before the one it has just made is written to the cache, so neither waits for the
-        disk. Each engine gets its texts in a fixed order, so the same batch makes the same
-        bytes. The engines are held for the whole batch: close the iterator (or run it to its
-        end) to let others use them.
+        The texts not in the cache are shared between two espeak-ng engines, one per core,
+        so that each has about as much speech to make (:func:`engine_shares`, by the
+        estimated length). Each engine always has its next sentence asked for, and a sentence
+        is stored as soon as it comes, from whichever engine: neither engine waits while the
+        other makes a long one. Each engine gets its texts in a fixed order, so the same
+        batch makes the same bytes. The engines are held for the whole batch: close the
+        iterator (or run it to its end) to let others use them.
         """
         for text in texts:
             check_request(text, settings)
@@ -336,63 +356,96 @@ class Pyttsx3Synthesizer:
             yield from targets
             return
         rate = settings.rate
+        deadlines: dict[int, float] = {}  # of each text asked for
 
-        def deadline_for(index: int) -> float:
-            return time.monotonic() + default_timeout_s(texts[index], rate)
-
-        with self._engine(deadline_for(missing[0])):
+        with self._engine(time.monotonic() + default_timeout_s(texts[missing[0]], rate)):
             self._prepare_cache(targets[0].parent)
-            engines = [self._worker_for(voice_id, deadline_for(missing[0]))]
+            first_deadline = time.monotonic() + default_timeout_s(texts[missing[0]], rate)
+            engines = [self._worker_for(voice_id, first_deadline)]
             # Piper keeps every core busy on its own: a second one made foot-classic's
             # export slower (10.2 s against 8.9 s here).
             if len(missing) > 1 and BATCH_ENGINES > 1 and not is_piper(voice_id):
                 engines.append(self._helper_for(voice_id))
-            count = len(engines)
-            asked = [0] * count  # of each engine's texts (missing[e::count]), how many asked
-            received = 0  # of the missing texts, how many have come back
+            owners = engine_shares([texts[index] for index in missing], rate, len(engines))
+            waiting: list[collections.deque[int]] = [collections.deque() for _ in engines]
+            for index, owner in zip(missing, owners, strict=True):
+                waiting[owner].append(index)  # each engine's texts not yet asked for, in order
+            asked: list[collections.deque[int]] = [collections.deque() for _ in engines]
+            made: set[int] = set()
+            failed: dict[int, SpeechFailed | SpeechTimeout] = {}
+            to_make = set(missing)
 
-            def back(number: int) -> int:
-                """How many of engine ``number``'s texts have come back."""
-                return (received - number + count - 1) // count
+            def ask(number: int) -> None:
+                """Keep engine ``number`` two sentences ahead."""
+                while waiting[number] and len(asked[number]) < 2:
+                    index = waiting[number].popleft()
+                    deadlines[index] = time.monotonic() + default_timeout_s(texts[index], rate)
+                    self._send_synth(
+                        engines[number], texts[index], voice_id, rate, deadlines[index]
+                    )
+                    asked[number].append(index)
+
+            def take_one() -> None:
+                """Store the next sentence to come, from whichever engine sends it first.
+
+                An engine that fails is dropped with the rest of its share; its failure
+                is given when the batch reaches that text, after those before it."""
+                busy = [number for number in range(len(engines)) if asked[number]]
+                first = first_to_reply(
+                    [engines[number] for number in busy],
+                    [deadlines[asked[number][0]] for number in busy],
+                )
+                number = busy[first]
+                index = asked[number][0]
+                try:
+                    pcm = self._receive_pcm(
+                        engines[number], texts[index], voice_id, deadlines[index]
+                    )
+                except (SpeechFailed, SpeechTimeout) as error:  # the engine is gone
+                    failed[index] = error
+                    asked[number].clear()
+                    waiting[number].clear()
+                    return
+                asked[number].popleft()
+                self._store(targets[index], pcm)
+                made.add(index)
+                ask(number)
 
             try:
+                for number in range(len(engines)):
+                    ask(number)
                 for index, target in enumerate(targets):
-                    if received == len(missing) or index != missing[received]:
+                    if index in to_make:
+                        while index not in made:
+                            if index in failed:
+                                raise failed[index]
+                            take_one()
+                    else:
                         self.cache_hits += 1  # (or made above, for a text given twice)
-                        yield target
-                        continue
-                    # Every engine has its next sentence and the one after, so that none
-                    # is idle while this one is stored.
-                    for number, engine in enumerate(engines):
-                        its_texts = missing[number::count]
-                        wanted = min(len(its_texts), back(number) + 2)
-                        while asked[number] < wanted:
-                            ask = its_texts[asked[number]]
-                            self._send_synth(engine, texts[ask], voice_id, rate, deadline_for(ask))
-                            asked[number] += 1
-                    engine = engines[received % count]
-                    pcm = self._receive_pcm(engine, texts[index], voice_id, deadline_for(index))
-                    received += 1
-                    self._store(target, pcm)
                     yield target
             finally:
                 for number, engine in enumerate(engines):
-                    if asked[number] > back(number):
+                    if asked[number]:
                         # Left early with a sentence still coming: its reply would be taken
                         # for the answer to the next request, so this engine goes.
                         self._drop_worker(voice_id, engine)
 
     def _helper_for(self, voice_id: str) -> Worker:
-        """The second engine for a batch in this voice: the last batch's, or a new one, which
-        starts while the first engine works."""
+        """The second engine for a batch in this voice: the last batch's, the twin of the
+        first engine (see :meth:`prepare`), or a new one, which starts while the first
+        engine works."""
         command = self._command_for(voice_id)
         found = self._helpers.get(voice_id)
         if found is not None and found[0] == command and found[1].alive():
             return found[1]
         if found is not None:
             found[1].kill()
-        worker = Worker(command)  # no deadline: the first request waits for it
-        self.worker_starts += 1
+        first = self._workers.get(voice_id)
+        if first is not None and first.twin is not None and first.twin.alive():
+            worker, first.twin = first.twin, None
+        else:
+            worker = Worker(command)  # no deadline: the first request waits for it
+            self.worker_starts += 1
         self._helpers[voice_id] = (command, worker)
         return worker
 
