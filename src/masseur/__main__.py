@@ -1,5 +1,5 @@
 """``python -m masseur``: the same as the ``masseur`` command."""
 
-from masseur.cli import main
+from masseur.cli import run
 
-main()
+run()
