@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 TEMPORARY_SUFFIX = ".part"  # what leftover sweeps look for
@@ -77,10 +77,24 @@ def replacing(target: Path, *, overwrite: bool = True, durable: bool = True) -> 
             os.unlink(temporary)
 
 
-def write_bytes(target: Path, data: bytes, *, overwrite: bool = True, durable: bool = True) -> None:
-    """Put ``data`` in ``target`` atomically (see :func:`replacing`)."""
-    with replacing(target, overwrite=overwrite, durable=durable) as temporary:
-        temporary.write_bytes(data)
+def write_bytes(
+    target: Path,
+    data: bytes | bytearray | Sequence[bytes | bytearray],
+    *,
+    overwrite: bool = True,
+    durable: bool = True,
+) -> None:
+    """Put ``data`` (or its parts, one after the other, joined by no copy) in ``target``
+    atomically (see :func:`replacing`)."""
+    parts = [data] if isinstance(data, bytes | bytearray) else data
+    with (
+        replacing(target, overwrite=overwrite, durable=durable) as temporary,
+        open(temporary, "wb", buffering=0) as file,
+    ):
+        for part in parts:
+            view = memoryview(part)
+            while view:  # a raw write may take less than it is given
+                view = view[file.write(view) :]
 
 
 def write_text(target: Path, text: str, *, overwrite: bool = True) -> None:

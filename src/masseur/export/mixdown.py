@@ -17,6 +17,7 @@ longer than the timeline planned, and the sentences then overlap (see clips.Over
 from __future__ import annotations
 
 import array
+import collections
 import contextlib
 import errno
 import os
@@ -269,6 +270,11 @@ def render_audio(
     placements.sort(key=lambda placement: placement.start)
     total_frames = _to_frame(timeline.total_ms, rate)
     chimes: dict[str, bytes] = {}
+    # A sentence said more than once is read once and kept until it is last heard.
+    uses = collections.Counter(
+        placement.event.text for placement in placements if placement.event.kind.spoken
+    )
+    speech: dict[str, bytes] = {}
 
     def load(event: Event) -> bytes:
         if event.kind == EventKind.CHIME:
@@ -276,7 +282,14 @@ def render_audio(
             if name not in chimes:
                 chimes[name] = _load_pcm(name, rate, chime_volume)
             return chimes[name]
-        return _load_pcm(clips[event.text].path, rate, speech_volume)
+        text = event.text
+        pcm = speech.pop(text, None)
+        if pcm is None:
+            pcm = _load_pcm(clips[text].path, rate, speech_volume)
+        uses[text] -= 1
+        if uses[text] > 0:
+            speech[text] = pcm
+        return pcm
 
     writer = _open_writer(out_path, fmt, total_frames, rate, routine.title)
     try:

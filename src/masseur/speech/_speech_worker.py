@@ -60,7 +60,10 @@ RMS_WINDOW_MS = 2
 
 
 def _send(channel: IO[bytes], message: dict[str, Any], payload: bytes = b"") -> None:
-    channel.write(json.dumps(message, ensure_ascii=False).encode("utf-8") + b"\n" + payload)
+    # Two writes, not one of the line and the samples joined: that would copy the samples.
+    channel.write(json.dumps(message, ensure_ascii=False).encode("utf-8") + b"\n")
+    if payload:
+        channel.write(payload)
     channel.flush()
 
 

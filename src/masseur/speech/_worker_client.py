@@ -322,7 +322,8 @@ class Worker:
             self._buffer += chunk  # a bytearray grows in place: no copy of what came before
 
     def receive(self, deadline: float) -> dict[str, Any]:
-        """The next reply; a reply announcing ``pcm`` bytes gets them under ``pcm``."""
+        """The next reply; a reply announcing ``pcm`` bytes gets them under ``pcm`` (a
+        bytearray)."""
         self._fill(deadline, lambda: b"\n" in self._buffer)
         end = self._buffer.index(b"\n")
         line = bytes(self._buffer[:end])
@@ -335,10 +336,29 @@ class Worker:
             raise SpeechFailed(f"the speech engine sent garbage: {line[:200]!r}")
         size = message.get("pcm")
         if isinstance(size, int):
-            self._fill(deadline, lambda: len(self._buffer) >= size)
-            message["pcm"] = bytes(self._buffer[:size])
-            del self._buffer[:size]
+            message["pcm"] = self._read_exactly(max(0, size), deadline)
         return message
+
+    def _read_exactly(self, size: int, deadline: float) -> bytearray:
+        """The next ``size`` bytes, read straight into one buffer: a sentence's megabytes are
+        not copied from piece to piece on their way."""
+        data = bytearray(size)
+        view = memoryview(data)
+        taken = min(size, len(self._buffer))
+        view[:taken] = self._buffer[:taken]
+        del self._buffer[:taken]
+        while taken < size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Expired
+            readable, _, _ = select.select([self._stdout_fd], [], [], remaining)
+            if not readable:
+                continue
+            count = os.readv(self._stdout_fd, [view[taken:]])
+            if not count:
+                raise self._died()
+            taken += count
+        return data
 
     def has_reply(self) -> bool:
         """Whether a reply has begun to arrive (read already, not yet taken)."""

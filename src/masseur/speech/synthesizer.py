@@ -58,7 +58,7 @@ from masseur.speech.voices import (
     store_voices,
 )
 from masseur.text import quote
-from masseur.wav import wav_bytes, wav_frames
+from masseur.wav import SAMPLE_WIDTH, wav_frames, wav_header
 
 # Bump when the way files are made changes, so old cache entries are not served.
 CACHE_FORMAT = 2  # 2: PCM from espeak-ng's synchronous mode, collected in memory
@@ -84,8 +84,12 @@ def _checksum(entry: Path) -> bytes:
     return _checksum_of(entry.read_bytes())
 
 
-def _checksum_of(data: bytes) -> bytes:
-    return hashlib.sha256(data).hexdigest().encode("ascii")
+def _checksum_of(*parts: bytes | bytearray) -> bytes:
+    """The checksum of the parts' bytes, one after the other."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    return digest.hexdigest().encode("ascii")
 
 
 def is_intact(entry: Path) -> bool:
@@ -459,16 +463,17 @@ class Pyttsx3Synthesizer:
         if not self._swept:
             self._sweep_leftovers(folder)
 
-    def _store(self, target: Path, pcm: bytes) -> None:
+    def _store(self, target: Path, pcm: bytes | bytearray) -> None:
         """Put a sentence's samples in the cache, with their checksum."""
         try:
             # A cache entry is checked when read (is_intact) and can be made again: it need
-            # not wait for the disk.
-            data = wav_bytes(pcm)
-            atomic.write_bytes(target, data, durable=False)
+            # not wait for the disk. Header and samples go out as two parts: a long
+            # sentence's megabytes are not copied once more to join them.
+            header = wav_header(len(pcm) // SAMPLE_WIDTH)
+            atomic.write_bytes(target, [header, pcm], durable=False)
             # Of the bytes written, not read back: a disk that garbles them is found out
             # when the entry is next read (is_intact).
-            atomic.write_bytes(_checksum_path(target), _checksum_of(data), durable=False)
+            atomic.write_bytes(_checksum_path(target), _checksum_of(header, pcm), durable=False)
         except OSError as error:
             raise SpeechFailed(
                 f"cannot write to the speech cache {target.parent}: {error.strerror or error}"
@@ -523,12 +528,14 @@ class Pyttsx3Synthesizer:
             worker.wait_ready(deadline)
             worker.send(request, deadline)
 
-    def _receive_pcm(self, worker: Worker, text: str, voice_id: str, deadline: float) -> bytes:
+    def _receive_pcm(
+        self, worker: Worker, text: str, voice_id: str, deadline: float
+    ) -> bytes | bytearray:
         """The samples of the sentence the worker was asked for (the oldest request)."""
         with self._talking(worker, text, voice_id):
             reply = worker.receive(deadline)
         pcm = reply.get("pcm")
-        if not reply.get("ok") or not isinstance(pcm, bytes):
+        if not reply.get("ok") or not isinstance(pcm, bytes | bytearray):
             # The engine's state is unknown after an error: start afresh next time.
             self._drop_worker(voice_id, worker)
             raise SpeechFailed(f"could not synthesize {quote(text)}: {reply.get('error')}")
