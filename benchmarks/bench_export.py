@@ -93,30 +93,42 @@ with wave.open(sys.argv[2], "wb") as out:
 
 
 # What a cold export cannot do without: start Python, start masseur's speech engines (as
-# many as an export uses) and have them say every text, shared as the export shares them.
+# an export does: one, which forks its twin) and have them say every text, shared as the
+# export shares them (engine_shares), each reply taken as it comes.
 # No routine, no cache, no mixing, no file: the floor under the cold export on this machine.
 ENGINES_ALONE = """
-import json, sys, time
-from masseur.speech._worker_client import Worker, default_worker_command
-from masseur.speech.synthesizer import BATCH_ENGINES
+import collections, json, sys, time
+from masseur.speech._worker_client import Worker, default_worker_command, first_to_reply
+from masseur.speech.synthesizer import BATCH_ENGINES, engine_shares
 plan = json.load(open(sys.argv[1]))
 texts, voice, rate = plan["texts"], plan["voice"], plan["rate"]
-engines = [Worker(default_worker_command()) for _ in range(min(BATCH_ENGINES, len(texts)))]
+first = Worker(default_worker_command(), twin=BATCH_ENGINES > 1 and len(texts) > 1)
+engines = [first, first.twin] if first.twin else [first]
 deadline = time.monotonic() + 60
-def ask(index):
-    request = {"op": "synth", "text": texts[index], "voice": voice, "rate": rate, "limit": 60}
-    engines[index % len(engines)].send(request, deadline)
 for engine in engines:
     engine.wait_ready(deadline)
-ahead = 2 * len(engines)
-for index in range(min(ahead, len(texts))):
-    ask(index)
-for index in range(len(texts)):
-    if index + ahead < len(texts):
-        ask(index + ahead)
-    reply = engines[index % len(engines)].receive(deadline)
+owners = engine_shares(texts, rate, len(engines))
+waiting = [collections.deque() for _ in engines]
+for index, owner in enumerate(owners):
+    waiting[owner].append(index)
+asked = [collections.deque() for _ in engines]
+def ask(n):
+    while waiting[n] and len(asked[n]) < 2:
+        index = waiting[n].popleft()
+        request = {"op": "synth", "text": texts[index], "voice": voice, "rate": rate, "limit": 60}
+        engines[n].send(request, deadline)
+        asked[n].append(index)
+for n in range(len(engines)):
+    ask(n)
+for _ in texts:
+    busy = [n for n in range(len(engines)) if asked[n]]
+    n = busy[first_to_reply([engines[b] for b in busy], [deadline] * len(busy))]
+    reply = engines[n].receive(deadline)
     assert reply.get("ok") and reply.get("pcm"), reply
-for engine in engines:
+    asked[n].popleft()
+    ask(n)
+first.close()
+for engine in engines[1:]:
     engine.close()
 """
 
