@@ -704,6 +704,23 @@ def test_an_export_gets_its_second_engine_by_a_fork_that_makes_the_same_bytes(
         assert wait_until(lambda pid=pid: not process_exists(pid), 5), pid
 
 
+def test_an_engine_that_cannot_fork_its_twin_gets_a_second_engine_started(
+    tmp_path: Path,
+) -> None:
+    command = wrapped_worker(
+        tmp_path,
+        handle="    pass",
+        before="def no_fork():\n    raise OSError(11, 'Resource temporarily unavailable')\n"
+        "os.fork = no_fork",
+    )
+    settings = VoiceSettings(rate=160)
+    with Pyttsx3Synthesizer(cache_dir=tmp_path / "speech", worker_command=command) as engines:
+        engines.prepare(batch=True)
+        made = list(engines.synthesize_all(BATCH, settings))
+        assert engines.worker_starts == 2 and engines.synthesized == len(BATCH)
+    assert all(peak(path) > 5000 for path in made)
+
+
 def test_a_twin_that_is_never_used_ends_with_its_engine(tmp_path: Path) -> None:
     synthesizer = Pyttsx3Synthesizer(cache_dir=tmp_path / "speech")
     synthesizer.prepare(batch=True)

@@ -341,7 +341,10 @@ def fork_twin(engine: Engine, request_fd: int, reply_fd: int, replies: IO[bytes]
         # here is espeak-ng's queue for its asynchronous mode, started by Initialize and
         # idle in the synchronous mode used here; the twin never calls into it.
         warnings.simplefilter("ignore", DeprecationWarning)
-        forked = os.fork()
+        try:
+            forked = os.fork()
+        except OSError:  # no twin then: masseur sees its pipes close and starts another
+            forked = -1
     if forked:
         os.close(request_fd)
         os.close(reply_fd)

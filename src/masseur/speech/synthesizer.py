@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from masseur import atomic
+from masseur.errors import MasseurError
 from masseur.speech._worker_client import (
     WORKER_START_TIMEOUT_S,
     Expired,
@@ -207,7 +208,8 @@ class Pyttsx3Synthesizer:
         with self._engine_lock:
             if self._closed or self._workers or self._spare is not None:
                 return
-            twin = batch and BATCH_ENGINES > 1 and not is_piper(voice)
+            # (a twin is forked: POSIX only)
+            twin = batch and BATCH_ENGINES > 1 and not is_piper(voice) and hasattr(os, "fork")
             self._spare = Worker(command, twin=twin)
             self._spare_command = command
             self.worker_starts += 1
@@ -445,8 +447,17 @@ class Pyttsx3Synthesizer:
         if found is not None:
             found[1].kill()
         first = self._workers.get(voice_id)
-        if first is not None and first.twin is not None and first.twin.alive():
-            worker, first.twin = first.twin, None
+        twin = None
+        if first is not None:
+            twin, first.twin = first.twin, None
+        if twin is not None and twin.alive():
+            try:  # forked when its engine was ready, long before now
+                twin.wait_ready(time.monotonic() + WORKER_START_TIMEOUT_S)
+            except (Expired, MasseurError):  # it could not be forked: start one instead
+                twin.kill()
+                twin = None
+        if twin is not None:
+            worker = twin
         else:
             worker = Worker(command)  # no deadline: the first request waits for it
             self.worker_starts += 1
