@@ -834,3 +834,20 @@ def test_closing_during_a_stuck_batch_stops_both_of_its_engines(tmp_path: Path) 
     for pid in map(int, pids.read_text().split()):
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_an_export_starts_its_engine_and_twin_before_reading_its_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from masseur.commands import common
+
+    monkeypatch.setenv("MASSEUR_CACHE_DIR", str(tmp_path / "cache"))
+    assert common.start_early({"voice": "piper:en_US-joe-medium"}, batch=True) is None
+    with common.start_speech_engine({}, batch=True) as synthesizer:
+        spare = synthesizer._spare
+        assert spare is not None and spare.twin is not None and synthesizer.worker_starts == 1
+        paths = list(synthesizer.synthesize_all(BATCH, VoiceSettings(rate=160)))
+        assert synthesizer.worker_starts == 1 and len(synthesizer._helpers) == 1
+    assert all(peak(path) > 5000 for path in paths)
+    with common.start_speech_engine({}) as synthesizer:  # a live session: no twin
+        assert synthesizer._spare is not None and synthesizer._spare.twin is None

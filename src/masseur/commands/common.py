@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from masseur.config import Settings
     from masseur.routine import Routine
     from masseur.speech import Pyttsx3Synthesizer
+    from masseur.speech._worker_client import Worker
     from masseur.timeline import Timeline
 
 _F = TypeVar("_F", bound=Callable[..., object])
@@ -153,6 +154,11 @@ def start_speech_engine(
     voice the settings choose (``given``: the command line). BadInput for a voice that
     cannot be used here. ``batch``: for an export, which shares its sentences between two
     engines (Pyttsx3Synthesizer.prepare)."""
+    # espeak-ng's engine starts first, before masseur reads its settings and loads its
+    # speech machinery (30 ms here): it is the voice nearly every session uses, and on a
+    # first run the voice cannot be chosen before the engine has listed its voices. If
+    # the settings choose a Piper voice, it is stopped again.
+    started = start_early(given, batch=batch)
     from masseur import config
     from masseur.errors import MasseurError
     from masseur.speech import Pyttsx3Synthesizer, SpeechUnavailable
@@ -165,5 +171,23 @@ def start_speech_engine(
     # If it cannot start, that is said when the voice is chosen, where the session decides
     # whether to go on without it.
     with contextlib.suppress(SpeechUnavailable):
-        synthesizer.prepare(voice, batch=batch)
+        synthesizer.prepare(voice, batch=batch, started=started)
     return synthesizer
+
+
+def start_early(given: Mapping[str, object | None], *, batch: bool) -> Worker | None:
+    """The espeak-ng engine, started at once, unless the command line asks for Piper."""
+    import os
+
+    from masseur.speech._worker_client import Worker, default_worker_command
+    from masseur.speech.base import SpeechUnavailable
+    from masseur.speech.piper_voices import is_piper
+
+    voice = given.get("voice")
+    if is_piper(voice if isinstance(voice, str) else None):
+        return None
+    try:
+        # As Pyttsx3Synthesizer.prepare asks (wants_twin), without importing it yet.
+        return Worker(default_worker_command(), twin=batch and hasattr(os, "fork"))
+    except SpeechUnavailable:  # said where the synthesizer starts its own
+        return None

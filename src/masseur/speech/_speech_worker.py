@@ -83,6 +83,31 @@ class Watchdog:
         self._timer.cancel()
 
 
+def _espeak_binding() -> Any:
+    """pyttsx3's ctypes binding of espeak-ng, ``pyttsx3.drivers._espeak``.
+
+    Loaded from its file, without running the ``pyttsx3`` package's own ``__init__``: that
+    imports pyttsx3's engine and driver machinery (traceback, weakref, its driver proxy),
+    none of which is used here, and took 14 ms of each engine's start. The binding itself
+    imports only ctypes and time. Imported the usual way if the file is not where pyttsx3
+    keeps it.
+    """
+    import importlib.util
+
+    package = importlib.util.find_spec("pyttsx3")
+    locations = list(package.submodule_search_locations or []) if package else []
+    path = os.path.join(locations[0], "drivers", "_espeak.py") if locations else ""
+    if not os.path.isfile(path):
+        from pyttsx3.drivers import _espeak
+
+        return _espeak
+    spec = importlib.util.spec_from_file_location("pyttsx3.drivers._espeak", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 class EspeakEngine:
     """espeak-ng through pyttsx3's ctypes binding, driven synchronously: each call to Synth
     returns when the sentence is complete, its samples collected in memory by the callback.
@@ -93,8 +118,7 @@ class EspeakEngine:
     """
 
     def __init__(self) -> None:
-        from pyttsx3.drivers import _espeak
-
+        _espeak = _espeak_binding()
         self.espeak = _espeak
         if _espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, 1000) == -1:
             raise RuntimeError("could not initialize espeak-ng")

@@ -107,6 +107,12 @@ def is_intact(entry: Path) -> bool:
         return False
 
 
+def wants_twin(voice: str | None) -> bool:
+    """Whether a batch in ``voice`` gets its second engine as a twin: espeak-ng only (Piper
+    uses every core alone), and where processes fork (POSIX)."""
+    return BATCH_ENGINES > 1 and not is_piper(voice) and hasattr(os, "fork")
+
+
 def engine_shares(texts: Sequence[str], rate: int, engines: int) -> list[int]:
     """Which engine makes each text: in order, each to the engine with the least speech so
     far (by the estimated length), so that the engines finish together. A fixed function of
@@ -197,20 +203,29 @@ class Pyttsx3Synthesizer:
         key = cache_key(fingerprint, voice_id, settings.rate, text)
         return self.cache_dir / f"{key}.wav"
 
-    def prepare(self, voice: str | None = None, *, batch: bool = False) -> None:
+    def prepare(
+        self, voice: str | None = None, *, batch: bool = False, started: Worker | None = None
+    ) -> None:
         """Start the engine for ``voice`` now, without waiting for it, so that it gets ready
         while the caller loads the routine; the first sentence then finds it running.
 
         With ``batch`` (an export), an espeak-ng engine forks its twin as soon as it is
         ready: the second engine of :meth:`synthesize_all`, at the cost of a fork.
+        ``started``: an engine the caller started already (:func:`start_early`), taken if it
+        is the one ``voice`` needs, else stopped.
         """
         command = self._command_for(voice)
         with self._engine_lock:
             if self._closed or self._workers or self._spare is not None:
+                if started is not None:
+                    started.kill()
                 return
-            # (a twin is forked: POSIX only)
-            twin = batch and BATCH_ENGINES > 1 and not is_piper(voice) and hasattr(os, "fork")
-            self._spare = Worker(command, twin=twin)
+            if started is not None and command == default_worker_command():
+                self._spare = started
+            else:
+                if started is not None:
+                    started.kill()
+                self._spare = Worker(command, twin=batch and wants_twin(voice))
             self._spare_command = command
             self.worker_starts += 1
 
