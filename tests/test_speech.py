@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,6 +41,7 @@ from masseur.speech import (
     wav_frames,
 )
 from masseur.speech.synthesizer import engine_shares
+from process_helper import process_exists, wait_for
 
 from fakes import FakeSynthesizer
 
@@ -701,7 +702,7 @@ def test_an_export_gets_its_second_engine_by_a_fork_that_makes_the_same_bytes(
             os.kill(pid, 0)  # both alive, each an engine of its own
     assert made == expected
     for pid in pids:  # and both gone with the synthesizer
-        assert wait_until(lambda pid=pid: not process_exists(pid), 5), pid
+        assert wait_for(lambda pid=pid: not process_exists(pid), 5), pid
 
 
 def test_an_engine_that_cannot_fork_its_twin_gets_a_second_engine_started(
@@ -730,7 +731,7 @@ def test_a_twin_that_is_never_used_ends_with_its_engine(tmp_path: Path) -> None:
     twin_pid = twin.process.pid
     assert twin_pid is not None and process_exists(twin_pid)
     synthesizer.close()
-    assert wait_until(lambda: not process_exists(twin_pid), 5)
+    assert wait_for(lambda: not process_exists(twin_pid), 5)
 
 
 def test_a_batch_is_shared_so_that_both_engines_have_as_much_to_say() -> None:
@@ -745,27 +746,6 @@ def test_a_batch_is_shared_so_that_both_engines_have_as_much_to_say() -> None:
         loads[owner] += estimate_speech_ms(text, 150)
     assert max(loads) / sum(loads) < 0.6
     assert engine_shares(texts, 150, 1) == [0] * len(texts)
-
-
-def process_exists(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-    return state != "Z"
-
-
-def wait_until(condition: Callable[[], bool], limit_s: float) -> bool:
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def test_a_batch_takes_what_is_cached_and_makes_only_the_rest(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from conftest import home_env
 from masseur.audio import RecordingPlayer, Sound
 from masseur.outcome import Outcome
 from masseur.runner import Command, Runner
+from process_helper import wait_for
 from pty_helper import spawn_masseur
 from test_runner import make_runner, make_timeline, played
 
@@ -265,17 +266,6 @@ def speech_workers(cache_dir: Path) -> list[int]:
         if ours and state != "Z":
             found.append(int(entry.name))
     return found
-
-
-def wait_for(condition: Callable[[], bool], limit_s: float) -> bool:
-    import time
-
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")

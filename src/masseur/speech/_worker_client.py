@@ -308,13 +308,18 @@ class Worker:
                 raise self._died() from None
             data = data[written:]
 
+    def _readable(self, deadline: float) -> bool:
+        """Wait until the worker's replies can be read (True) or a while has passed
+        (False, to be asked again); Expired once the deadline is past."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise Expired
+        readable, _, _ = select.select([self._stdout_fd], [], [], remaining)
+        return bool(readable)
+
     def _fill(self, deadline: float, enough: Callable[[], bool]) -> None:
         while not enough():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise Expired
-            readable, _, _ = select.select([self._stdout_fd], [], [], remaining)
-            if not readable:
+            if not self._readable(deadline):
                 continue
             chunk = os.read(self._stdout_fd, 1 << 20)
             if not chunk:
@@ -348,11 +353,7 @@ class Worker:
         view[:taken] = self._buffer[:taken]
         del self._buffer[:taken]
         while taken < size:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise Expired
-            readable, _, _ = select.select([self._stdout_fd], [], [], remaining)
-            if not readable:
+            if not self._readable(deadline):
                 continue
             count = os.readv(self._stdout_fd, [view[taken:]])
             if not count:
