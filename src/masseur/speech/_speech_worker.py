@@ -351,7 +351,8 @@ SIGKILL = 9
 
 
 def fork_twin(engine: Engine, request_fd: int, reply_fd: int, replies: IO[bytes]) -> None:
-    """Fork an engine that answers over ``request_fd`` and ``reply_fd``; it never returns here.
+    """Fork an engine that answers over ``request_fd`` and ``reply_fd``. This process returns
+    at once; in the twin the call never returns (it serves, then exits).
 
     The twin lives as long as this process: the kernel ends it when this one ends, and this
     one never waits for it (SIGCHLD ignored, so the system reaps it).
