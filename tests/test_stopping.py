@@ -295,8 +295,12 @@ def test_no_speech_worker_outlives_a_killed_masseur(tmp_path: Path) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
+# Starts as the real worker does (its die_with_parent, first thing), then hangs.
 HUNG_WORKER = """\
 import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from _speech_worker import die_with_parent, started_by
+die_with_parent(started_by())
 print(json.dumps({"event": "ready"}), flush=True)
 sys.stdin.readline()  # a request: then hang, as pyttsx3's runAndWait has been seen to
 time.sleep(3600)
@@ -304,8 +308,8 @@ time.sleep(3600)
 
 PARENT = """\
 import sys, time
-from masseur.speech._worker_client import Worker
-worker = Worker([sys.executable, sys.argv[1]], time.monotonic() + 30)
+from masseur.speech._worker_client import WORKER_SCRIPT, Worker
+worker = Worker([sys.executable, sys.argv[1], str(WORKER_SCRIPT.parent)], time.monotonic() + 30)
 worker.send({"op": "synth"}, time.monotonic() + 30)
 print(worker.process.pid, flush=True)
 time.sleep(3600)

@@ -332,12 +332,14 @@ def claim_stdout() -> IO[bytes]:
     return os.fdopen(reply_fd, "wb")
 
 
-def die_with_parent() -> None:
+def die_with_parent(parent: int | None = None) -> None:
     """Have the kernel end this process when its parent does (Linux; elsewhere the watch on
-    the input pipe, :func:`leave_with_parent`, still ends it)."""
+    the input pipe, :func:`leave_with_parent`, still ends it). ``parent``: the pid of the
+    process that started this one, if known; if the parent is another by now, it has ended."""
     if not sys.platform.startswith("linux"):
         return
-    parent = os.getppid()
+    if parent is None:
+        parent = os.getppid()
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
@@ -405,8 +407,17 @@ def leave_with_parent(fd: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def started_by() -> int | None:
+    """The pid of the masseur that started this worker (``MASSEUR_WORKER_PARENT``), if said."""
+    try:
+        return int(os.environ["MASSEUR_WORKER_PARENT"])
+    except (KeyError, ValueError):
+        return None
+
+
 def main(arguments: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if arguments is None else arguments
+    die_with_parent(started_by())
     twin: tuple[int, int] | None = None
     if arguments[:1] == ["--twin"] and len(arguments) == 2:
         request_fd, reply_fd = arguments[1].split(",")
@@ -424,7 +435,7 @@ def main(arguments: list[str] | None = None) -> int:
         return 3
     if twin is not None:
         # Forked before any thread starts here (a fork copies only the calling thread);
-        # until now the kernel ends this process if masseur ends (see _worker_client).
+        # until now the kernel ends this process if masseur ends (die_with_parent).
         fork_twin(engine, *twin, replies)
         leave_with_parent(sys.stdin.fileno())
     serve(requests, replies, engine)

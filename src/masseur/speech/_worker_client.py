@@ -37,36 +37,11 @@ def default_worker_command() -> list[str]:
     return [sys.executable, "-P", str(WORKER_SCRIPT)]
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """A function for the child, between fork and exec: the kernel kills it when masseur dies.
-
-    Linux only (prctl PR_SET_PDEATHSIG); elsewhere the worker still leaves when its input
-    pipe closes. libc is looked up here, in the parent, so that the child only makes one
-    system call. The kernel's signal comes when the *thread* that started the worker ends,
-    so workers are started on one thread that lives as long as masseur (:func:`_popen`).
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-    import signal
-
-    try:
-        # The C library this process already has: ctypes.util.find_library would run
-        # ldconfig, a process start of its own, before every worker.
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    parent = os.getpid()
-
-    def in_child() -> None:
-        prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # masseur died before the request took effect
-            os._exit(1)
-
-    return in_child
-
-
-PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
+# The worker asks the kernel to end it when masseur ends (PR_SET_PDEATHSIG, Linux), first
+# thing; this says which process started it, so that it can tell if masseur ended before.
+# Asked in the child between fork and exec instead, the request made every start a full
+# fork of masseur (preexec_fn rules out vfork): 15-20 ms of masseur's time here, not 1.
+PARENT_VARIABLE = "MASSEUR_WORKER_PARENT"
 
 
 _starter: concurrent.futures.ThreadPoolExecutor | None = None
@@ -93,8 +68,9 @@ def _popen(command: list[str], pass_fds: Sequence[int] = ()) -> subprocess.Popen
             # Its own session: Ctrl-C in the terminal is for the session, not for the
             # engine, which we stop ourselves.
             start_new_session=True,
-            # Never outlive masseur (kill -9 included), even in the middle of a sentence.
-            preexec_fn=_die_with_parent(),
+            # Never outlive masseur (kill -9 included), even in the middle of a sentence:
+            # the kernel's signal comes when the *thread* that started the worker ends.
+            env={**os.environ, PARENT_VARIABLE: str(os.getpid())},
         )
 
     return starter.submit(start).result()
