@@ -642,6 +642,47 @@ def test_a_cold_start_lists_voices_and_speaks_on_one_engine(tmp_path: Path) -> N
         assert synthesizer.worker_starts == 1
 
 
+def test_a_request_sent_ahead_is_answered_once_and_never_mixed_with_others() -> None:
+    worker = _worker_client.Worker(_worker_client.default_worker_command())
+    try:
+        deadline = time.monotonic() + 30
+        worker.ask_ahead({"op": "voices"}, deadline)  # before the engine is ready
+        listed = worker.request({"op": "voices"}, deadline)
+        assert listed["ok"] and listed["voices"]
+        synth = {"op": "synth", "text": SENTENCE, "voice": listed["default"], "rate": 160}
+        said = worker.request({**synth, "limit": 30}, deadline)
+        assert said["ok"] and len(said["pcm"]) > 10_000
+        worker.ask_ahead({"op": "voices"}, deadline)  # not asked for after all: skipped
+        again = worker.request({**synth, "limit": 30}, deadline)
+        # The sentence's own reply (the engine's state makes it differ by a few samples).
+        assert again["ok"] and "voices" not in again
+        assert len(again["pcm"]) == pytest.approx(len(said["pcm"]), rel=0.1)
+    finally:
+        worker.close()
+
+
+def test_a_first_run_has_the_engine_list_its_voices_as_soon_as_it_is_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No voice list cached: prepare asks for it at once, so it is there, unasked, by the
+    time the voice is chosen; once listed, an engine is asked for nothing ahead."""
+    import select
+
+    monkeypatch.setenv("MASSEUR_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(voices, "_catalog", None)  # as in a new process
+    for first_run in (True, False):
+        with Pyttsx3Synthesizer(cache_dir=tmp_path / "speech") as synthesizer:
+            synthesizer.prepare(None)
+            spare = synthesizer._spare
+            assert spare is not None
+            spare.wait_ready(time.monotonic() + 30)
+            waiting, _, _ = select.select([spare.fileno()], [], [], 5 if first_run else 1)
+            assert bool(waiting) is first_run
+            assert synthesizer.voice_id("en") == resolve_voice("en", None)
+            assert synthesizer.worker_starts == 1
+        monkeypatch.setattr(voices, "_catalog", None)  # the list is read from the cache now
+
+
 def test_the_same_sentence_gives_the_same_bytes_from_fresh_engines(tmp_path: Path) -> None:
     made = set()
     for attempt in range(3):

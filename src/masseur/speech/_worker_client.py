@@ -204,6 +204,8 @@ class Worker:
         self._buffer = bytearray()
         self.hello: dict[str, Any] | None = None
         self.exit_detail = ""
+        # Sent before they were asked for (ask_ahead), their replies not yet taken.
+        self._ahead: collections.deque[dict[str, Any]] = collections.deque()
         self.process = process
         assert process.stdin and process.stdout and process.stderr
         self._stdin_fd = process.stdin.fileno()
@@ -218,7 +220,7 @@ class Worker:
         if self.hello is not None:
             return
         try:
-            hello = self.receive(deadline)
+            hello = self._receive_one(deadline)  # first, before any reply asked ahead
         except Expired:
             self.kill()
             raise
@@ -302,9 +304,21 @@ class Worker:
                 raise self._died()
             self._buffer += chunk  # a bytearray grows in place: no copy of what came before
 
+    def ask_ahead(self, message: dict[str, Any], deadline: float) -> None:
+        """Send ``message`` now, even before the engine is ready, and keep its reply for the
+        :meth:`request` of the same message; any other request first skips that reply."""
+        self.send(message, deadline)
+        self._ahead.append(message)
+
     def receive(self, deadline: float) -> dict[str, Any]:
         """The next reply; a reply announcing ``pcm`` bytes gets them under ``pcm`` (a
         bytearray)."""
+        while self._ahead:  # asked ahead and not wanted after all: their replies come first
+            self._ahead.popleft()
+            self._receive_one(deadline)
+        return self._receive_one(deadline)
+
+    def _receive_one(self, deadline: float) -> dict[str, Any]:
         self._fill(deadline, lambda: b"\n" in self._buffer)
         end = self._buffer.index(b"\n")
         line = bytes(self._buffer[:end])
@@ -347,6 +361,9 @@ class Worker:
 
     def request(self, message: dict[str, Any], deadline: float) -> dict[str, Any]:
         self.wait_ready(deadline)
+        if self._ahead and self._ahead[0] == message:
+            self._ahead.popleft()  # sent already: its reply is the next one
+            return self._receive_one(deadline)
         self.send(message, deadline)
         return self.receive(deadline)
 

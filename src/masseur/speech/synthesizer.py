@@ -39,6 +39,7 @@ from masseur.speech.base import (
     NoVoiceForLanguage,
     SpeechFailed,
     SpeechTimeout,
+    SpeechUnavailable,
     VoiceInfo,
     VoiceSettings,
     check_request,
@@ -67,6 +68,7 @@ MAX_WORKERS = 2  # one per voice; a session normally uses one
 # Engines a batch (an export) shares its sentences between, one per core of a small
 # machine: 37 sentences took 0.43 s on one engine, one at a time.
 BATCH_ENGINES = 2
+VOICES_REQUEST = {"op": "voices"}
 LEFTOVER_AGE_S = 3600.0  # a .part file this old belongs to no running synthesis
 
 
@@ -228,6 +230,11 @@ class Pyttsx3Synthesizer:
                 self._spare = Worker(command, twin=batch and wants_twin(voice))
             self._spare_command = command
             self.worker_starts += 1
+            if command == self.worker_command and self._catalog_missing():
+                # A first run: the voice cannot be chosen before espeak-ng has listed its
+                # voices. Asked now, the list is made as soon as the engine is up.
+                with contextlib.suppress(SpeechFailed, Expired):
+                    self._spare.ask_ahead(VOICES_REQUEST, time.monotonic() + 1.0)
 
     def check(self, timeout: float = WORKER_START_TIMEOUT_S) -> None:
         """Raise SpeechUnavailable now, rather than at the first sentence, if speech cannot work.
@@ -276,6 +283,14 @@ class Pyttsx3Synthesizer:
 
     # -- inside
 
+    def _catalog_missing(self) -> bool:
+        try:
+            fingerprint = engine_identity().fingerprint
+        except SpeechUnavailable:
+            return False  # said when the voice is chosen
+        with catalog_lock:
+            return cached_voices(fingerprint) is None
+
     def _voices(self, deadline: float) -> list[VoiceInfo]:
         fingerprint = engine_identity().fingerprint
         with catalog_lock:
@@ -292,7 +307,7 @@ class Pyttsx3Synthesizer:
                 self._spare = self._start_worker(self.worker_command, deadline)
                 self._spare_command = self.worker_command
             try:
-                reply = self._spare.request({"op": "voices"}, deadline)
+                reply = self._spare.request(VOICES_REQUEST, deadline)
             except Expired:
                 self._spare.kill()
                 self._spare = None
