@@ -102,26 +102,27 @@ def command(
     minutes: float | None,
     **given: object,
 ) -> None:
-    from dataclasses import replace
-
-    from masseur import config, export
-    from masseur.library import load
-
     fmt = _choose_format(format_name, output)
-    to_stdout = output is None or output == "-"
-    destination = export.Destination(
-        None if to_stdout else Path(output or ""), stream=sys.stdout, force=force
-    )
-    export.check(fmt, destination, with_audio=with_audio)
-
     # A sound file is heard with no screen: it says the contraindications itself. A guide
     # without audio shows them, and its times are those of a session started on screen.
-    heard = export.is_heard(fmt, with_audio=with_audio)
+    heard = formats.is_heard(fmt, with_audio=with_audio)
     with ExitStack() as stack:
         synthesizer = None
         if heard:
-            # The engine starts while the routine loads; the first sentence finds it ready.
+            # The engine starts first: it gets ready (on a first run, lists its voices)
+            # while masseur checks the destination, loads the routine and plans; the voice
+            # and the first sentence then find it ready. A failed check stops it again.
             synthesizer = stack.enter_context(start_speech_engine(given, batch=True))
+        from dataclasses import replace
+
+        from masseur import config, export
+        from masseur.library import load
+
+        to_stdout = output is None or output == "-"
+        destination = export.Destination(
+            None if to_stdout else Path(output or ""), stream=sys.stdout, force=force
+        )
+        export.check(fmt, destination, with_audio=with_audio)
         _entry, loaded = load(routine)
         settings = config.resolve(given, routine=loaded)
         # A voice that is not installed is reported now, for text formats too.

@@ -19,7 +19,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from masseur.errors import BadInput
-from masseur.export.formats import BY_NAME, FORMATS, format_from_path, normalize_format
+from masseur.export.formats import (
+    BY_NAME,
+    FORMATS,
+    format_from_path,
+    is_heard,
+    normalize_format,
+)
 from masseur.export.job import (
     Destination,
     Job,
@@ -41,13 +47,6 @@ def available_audio_formats() -> tuple[str, ...]:
     from masseur.export.mixdown import available_audio_formats as available
 
     return available()
-
-
-def is_heard(fmt: str, *, with_audio: bool = False) -> bool:
-    """Whether the export holds the session's sound: then it is made from synthesized speech,
-    and it speaks the contraindications itself, as no screen shows them."""
-    export_format = BY_NAME[fmt]
-    return export_format.needs_speech or (export_format.guide and with_audio)
 
 
 def check(fmt: str, destination: Destination, *, with_audio: bool = False) -> None:

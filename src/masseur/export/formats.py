@@ -69,6 +69,13 @@ FORMATS = tuple(BY_NAME)
 _ALIASES = {alias: entry.name for entry in TABLE for alias in entry.aliases}
 
 
+def is_heard(fmt: str, *, with_audio: bool = False) -> bool:
+    """Whether the export holds the session's sound: then it is made from synthesized speech,
+    and it speaks the contraindications itself, as no screen shows them."""
+    export_format = BY_NAME[fmt]
+    return export_format.needs_speech or (export_format.guide and with_audio)
+
+
 def normalize_format(name: str) -> str:
     """The canonical format for a name given by the user; BadInput if there is none."""
     key = name.strip().lower().lstrip(".")
