@@ -36,9 +36,11 @@ from masseur import export
 from masseur.audio import Sound, load_chime
 from masseur.cli import main
 from masseur.errors import MasseurError
+from masseur.export import clips as clips_module
 from masseur.export import mixdown, subtitles
 from masseur.export.clips import (
     HEARD_THRESHOLD,
+    SpeechClips,
     SpeechTiming,
     heard_ms,
     measure_speech,
@@ -865,3 +867,38 @@ def test_each_distinct_sentence_is_synthesized_once_and_measured(tmp_path: Path)
         assert wav_frames(clip.path) == clip.frames
         assert abs(clip.heard_ms - clip.length_ms) <= 1  # a fake tone is heard to its end
         assert clip.timing.sentences == ()  # and has no pauses to split sentences at
+
+
+def test_an_audio_export_reads_each_sentence_once_and_the_same_file_comes_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mixdown takes each sound as SpeechClips read it to measure it; with nothing kept
+    (the bound reached), it reads the files itself, and the file is the same."""
+    timeline = short_timeline()
+    _, routine = load(str(SHORT_ROUTINE))
+    synthesizer = FakeSynthesizer(tmp_path / "speech")
+    (tmp_path / "speech").mkdir()
+    settings = VoiceSettings(None, 170)
+    reads: list[Path] = []
+    from_wav = Sound.from_wav.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[Sound], path: Path) -> Sound:
+        reads.append(path)
+        return from_wav(cls, path)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Sound, "from_wav", classmethod(counted))
+    made = {}
+    for kept in (True, False):
+        if not kept:
+            monkeypatch.setattr(clips_module, "KEPT_SOUNDS_BYTES", 0)
+        reads.clear()
+        with SpeechClips(
+            timeline, synthesizer, settings, sentences=False, keep_sounds=True
+        ) as clips:
+            out = tmp_path / f"kept-{kept}.wav"
+            mixdown.render_audio(timeline, routine, out, "wav", synthesizer, settings, clips=clips)
+            assert all(clips.take_sound(text) is None for text in clips)  # each taken once
+        made[kept] = out.read_bytes()
+        speech_reads = [path for path in reads if path.parent == tmp_path / "speech"]
+        assert len(speech_reads) == (1 if kept else 2) * len(clips)
+    assert made[True] == made[False]

@@ -9,6 +9,7 @@ and ends. Sentences whose real speech runs longer than the timeline planned are 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from masseur.audio import Sound
     from masseur.export.job import ProgressCallback
     from masseur.speech.base import Synthesizer, VoiceSettings
 
@@ -178,18 +180,23 @@ def heard_ms(pcm: bytes, rate: int) -> int:
     return 0 if last is None else -(-(last + 1) * 1000 // rate)
 
 
-def _measure_file(path: Path, text: str, *, sentences: bool) -> tuple[int, int, SpeechTiming]:
-    """(frames, rate, timing) of a synthesized 16-bit mono WAV file; the timing without
-    sentence bounds unless ``sentences``."""
+def _measure_file(path: Path, text: str, *, sentences: bool) -> tuple[Sound, SpeechTiming]:
+    """The sound of a synthesized 16-bit mono WAV file and its timing (without sentence
+    bounds unless ``sentences``)."""
     from masseur.audio import Sound
 
     sound = Sound.from_wav(path)
     if not sentences:
-        return sound.frames, sound.rate, SpeechTiming(heard_ms(sound.pcm, sound.rate))
+        return sound, SpeechTiming(heard_ms(sound.pcm, sound.rate))
     import numpy as np
 
     samples = np.frombuffer(sound.pcm, dtype="<i2")
-    return sound.frames, sound.rate, measure_speech(samples, sound.rate, text)
+    return sound, measure_speech(samples, sound.rate, text)
+
+
+# The most sound a SpeechClips keeps read for its caller (keep_sounds): beyond it, a sound
+# is read again where it is used. Far more than a built-in routine's distinct speech (14 MB).
+KEPT_SOUNDS_BYTES = 64 << 20
 
 
 class SpeechClips(Mapping[str, "SpeechClip"]):
@@ -213,10 +220,17 @@ class SpeechClips(Mapping[str, "SpeechClip"]):
         settings: VoiceSettings,
         *,
         sentences: bool = True,
+        keep_sounds: bool = False,
     ):
         from concurrent.futures import ThreadPoolExecutor
 
         self._sentences = sentences  # whether timings tell each sentence's bounds
+        # Each sound as read to be measured, until the caller takes it (take_sound): the
+        # mixdown then reads each file once, not twice (~0.6 ms of masseur's time each).
+        self._keep_sounds = keep_sounds
+        self._kept: dict[str, Sound] = {}
+        self._kept_bytes = 0
+        self._kept_lock = threading.Lock()
         self.texts = list(dict.fromkeys(event.text for event in timeline.spoken()))
         self._synthesizing = ThreadPoolExecutor(1, thread_name_prefix="masseur-speech")
         self._measuring = ThreadPoolExecutor(1, thread_name_prefix="masseur-measure")
@@ -249,8 +263,23 @@ class SpeechClips(Mapping[str, "SpeechClip"]):
 
     def _measure(self, text: str) -> SpeechClip:
         path = self._paths[text].result()
-        frames, rate, timing = _measure_file(path, text, sentences=self._sentences)
-        return SpeechClip(text, path, frames, rate, timing)
+        sound, timing = _measure_file(path, text, sentences=self._sentences)
+        if self._keep_sounds:
+            with self._kept_lock:
+                if self._kept_bytes + len(sound.pcm) <= KEPT_SOUNDS_BYTES:
+                    self._kept[text] = sound
+                    self._kept_bytes += len(sound.pcm)
+        return SpeechClip(text, path, sound.frames, sound.rate, timing)
+
+    def take_sound(self, text: str) -> Sound | None:
+        """The sound of ``text`` as it was read to be measured, once (None if not kept:
+        then read it from the clip's path)."""
+        self[text]  # measured (and so kept) first
+        with self._kept_lock:
+            sound = self._kept.pop(text, None)
+            if sound is not None:
+                self._kept_bytes -= len(sound.pcm)
+        return sound
 
     def __getitem__(self, text: str) -> SpeechClip:
         return self._clips[text].result()

@@ -20,6 +20,7 @@ import array
 import collections
 import contextlib
 import errno
+import operator
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ from masseur.wav import (
 )
 
 if TYPE_CHECKING:
+    from masseur.audio import Sound
     from masseur.export.job import Job, ProgressCallback
     from masseur.routine import Routine
     from masseur.speech.base import Synthesizer, VoiceSettings
@@ -170,12 +172,16 @@ def _to_frame(ms: int, rate: int) -> int:
     return round(ms * rate / 1000)
 
 
-def _load_pcm(path_or_name: Path | str, rate: int, gain: float) -> bytes:
+def _load_pcm(path_or_name: Path | str | Sound, rate: int, gain: float) -> bytes:
+    """The PCM of a sound file, a chime or a sound read already, at ``rate`` and ``gain``."""
     from masseur.audio import Sound, load_chime
 
-    sound = (
-        Sound.from_wav(path_or_name) if isinstance(path_or_name, Path) else load_chime(path_or_name)
-    )
+    if isinstance(path_or_name, Sound):
+        sound = path_or_name
+    elif isinstance(path_or_name, Path):
+        sound = Sound.from_wav(path_or_name)
+    else:
+        sound = load_chime(path_or_name)
     if sound.rate != rate:
         sound = sound.resampled(rate)
     return sound.scaled(gain).pcm
@@ -189,9 +195,16 @@ SUM_IN_PYTHON_SAMPLES = 4 * SAMPLE_RATE
 def _sum_clipped(parts: list[memoryview]) -> bytes:
     """Equally long pieces of 16-bit PCM added sample by sample, clipped to 16 bits."""
     if len(parts[0]) // SAMPLE_WIDTH * len(parts) <= SUM_IN_PYTHON_SAMPLES:
-        columns = zip(*(samples_from_pcm(bytes(part)) for part in parts), strict=True)
-        summed = array.array("h", [max(-32768, min(32767, sum(column))) for column in columns])
-        return pcm_from_samples(summed)
+        samples = [samples_from_pcm(bytes(part)) for part in parts]
+        # Summed by map, with no Python code per sample (3-4x faster than a comprehension),
+        # and clipped only if some sum is out of range, which is rare.
+        if len(samples) == 2:
+            sums = list(map(operator.add, *samples))
+        else:
+            sums = list(map(sum, zip(*samples, strict=True)))
+        if max(sums) > 32767 or min(sums) < -32768:
+            sums = [max(-32768, min(32767, value)) for value in sums]
+        return pcm_from_samples(array.array("h", sums))
     import numpy as np
 
     total = np.zeros(len(parts[0]) // SAMPLE_WIDTH, dtype=np.int32)
@@ -285,7 +298,8 @@ def render_audio(
         text = event.text
         pcm = speech.pop(text, None)
         if pcm is None:
-            pcm = _load_pcm(clips[text].path, rate, speech_volume)
+            kept = clips.take_sound(text) if isinstance(clips, SpeechClips) else None
+            pcm = _load_pcm(clips[text].path if kept is None else kept, rate, speech_volume)
         uses[text] -= 1
         if uses[text] > 0:
             speech[text] = pcm
@@ -310,7 +324,9 @@ def write(job: Job) -> str | None:
     assert target is not None  # Destination.check refuses standard output for audio
     # The file needs only when each sentence is heard (for the overlap warning), not where
     # its sentences lie, which subtitles need.
-    with SpeechClips(job.timeline, job.speech(), job.voice, sentences=False) as clips:
+    with SpeechClips(
+        job.timeline, job.speech(), job.voice, sentences=False, keep_sounds=True
+    ) as clips:
 
         def mix_into(path: Path) -> None:
             render_audio(
