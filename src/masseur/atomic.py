@@ -64,17 +64,20 @@ def replacing(target: Path, *, overwrite: bool = True, durable: bool = True) -> 
     skips the sync to disk, for files whose readers check them whole (a cache).
     """
     temporary = _create_beside(target)
+    renamed = False
     try:
         yield temporary
         if durable:
             _sync(temporary)
         if overwrite:
             os.replace(temporary, target)
+            renamed = True
         else:
             _link(temporary, target)
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        if not renamed:  # a link leaves the temporary name to remove, as a failure does
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 def write_bytes(
