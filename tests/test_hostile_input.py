@@ -554,3 +554,17 @@ def test_the_live_screen_on_a_real_terminal_shows_markup_as_written(tmp_path: Pa
     assert "Bad [/] title [link=http://evil.example]x[/link]" in screen
     assert "\x1b]8;" not in screen  # no hyperlink escape
     assert "Traceback" not in screen
+
+
+def test_markup_in_side_names_prints_as_written(masseur_home: Path) -> None:
+    # The parts column of `show` carries the routine's own side names.
+    text = (
+        "name: t\ntitle: T\ndescription: d\nside_names: {left: 'Bad [/] side', right: R}\n"
+        "steps:\n  - say: Rub.\n    duration: 30\n    sides: [left]\n"
+    )
+    folder = masseur_home / "data" / "routines"
+    folder.mkdir(parents=True)
+    (folder / "t.yaml").write_text(text, encoding="utf-8")
+    shown = run_main(["show", "t"])
+    assert shown.exit_code == 0, shown.output
+    assert "Bad [/] side" in shown.stdout

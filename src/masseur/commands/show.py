@@ -63,7 +63,7 @@ def command(routine: str, minutes: float | None, **given: object) -> None:
     for phase in loaded.all_phases:
         if loaded.phases is not None:
             sides = " → ".join(timeline.side_label(side) for side in phase.sides or [])
-            table.add_row("", plain(phase.heading, "bold"), "", sides, "")
+            table.add_row("", plain(phase.heading, "bold"), "", plain(sides), "")
         for step in phase.steps:
             number += 1
             parts = [s for s in timeline.segments if s.step_index == number - 1]
@@ -77,7 +77,7 @@ def command(routine: str, minutes: float | None, **given: object) -> None:
                 str(number),
                 plain(step.heading),
                 format_duration(sum(part.duration_ms for part in parts)),
-                ", ".join(runs),
+                plain(", ".join(runs)),
                 describe(step.zones or [], loaded.language),
             )
     console.print(table)
