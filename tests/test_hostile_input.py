@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helper import run_main
+from cli_helper import MainResult, run_main
 from conftest import home_env
 from masseur.history import append_record
 from masseur.routine import parse_routine
@@ -161,10 +161,7 @@ def test_minutes_and_volumes_refuse_not_a_number(value: str) -> None:
 def test_markup_in_routine_text_prints_as_written(masseur_home: Path) -> None:
     title = '"Bad [/] title [link=http://evil.example]click[/link] [blink red]x"'
     text = routine_text(title=title, say='"Press [/x] here"', extra='notes: ["[bold]n[/]"]\n')
-    folder = masseur_home / "data" / "routines"
-    folder.mkdir(parents=True)
-    (folder / "t.yaml").write_text(text, encoding="utf-8")
-    shown = run_main(["show", "t"])
+    shown = show_user_routine(masseur_home, text)
     assert shown.exit_code == 0, shown.output
     assert "Bad [/] title [link=http://evil.example]click[/link]" in shown.stdout
     assert "[bold]n[/]" in shown.stdout
@@ -562,9 +559,14 @@ def test_markup_in_side_names_prints_as_written(masseur_home: Path) -> None:
         "name: t\ntitle: T\ndescription: d\nside_names: {left: 'Bad [/] side', right: R}\n"
         "steps:\n  - say: Rub.\n    duration: 30\n    sides: [left]\n"
     )
+    shown = show_user_routine(masseur_home, text)
+    assert shown.exit_code == 0, shown.output
+    assert "Bad [/] side" in shown.stdout
+
+
+def show_user_routine(masseur_home: Path, text: str) -> MainResult:
+    """`masseur show t` of ``text`` saved as the user's routine t."""
     folder = masseur_home / "data" / "routines"
     folder.mkdir(parents=True)
     (folder / "t.yaml").write_text(text, encoding="utf-8")
-    shown = run_main(["show", "t"])
-    assert shown.exit_code == 0, shown.output
-    assert "Bad [/] side" in shown.stdout
+    return run_main(["show", "t"])
