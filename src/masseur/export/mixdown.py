@@ -305,6 +305,12 @@ def render_audio(
             speech[text] = pcm
         return pcm
 
+    # Every chime is read and scaled now, while the first sentences are still being made,
+    # not when the session reaches it: the last chime would otherwise be scaled after the
+    # last sentence came (~8 ms of Python, with nothing else left to do).
+    for placement in placements:
+        if placement.event.kind == EventKind.CHIME:
+            load(placement.event)
     writer = _open_writer(out_path, fmt, total_frames, rate, routine.title)
     try:
         for frame, pcm in _pieces(placements, total_frames, load):

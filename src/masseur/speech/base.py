@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -69,17 +69,31 @@ class Synthesizer(Protocol):
 class BatchSynthesizer(Synthesizer, Protocol):
     """A synthesizer that makes a batch of texts faster than one at a time."""
 
-    def synthesize_all(self, texts: Sequence[str], settings: VoiceSettings) -> Iterator[Path]:
-        """The WAV file of each text, in order; close the iterator if leaving it early."""
+    def synthesize_all(
+        self,
+        texts: Sequence[str],
+        settings: VoiceSettings,
+        made: MutableMapping[Path, bytes] | None = None,
+    ) -> Iterator[Path]:
+        """The WAV file of each text, in order; close the iterator if leaving it early.
+
+        With ``made``, the samples of each text synthesized now (not found in the cache) are
+        also put there under its file's path before the path is given, for a caller that
+        would otherwise read the file straight back.
+        """
         ...
 
 
 def synthesize_in_order(
-    synthesizer: Synthesizer, texts: Sequence[str], settings: VoiceSettings
+    synthesizer: Synthesizer,
+    texts: Sequence[str],
+    settings: VoiceSettings,
+    made: MutableMapping[Path, bytes] | None = None,
 ) -> Iterator[Path]:
-    """The WAV file of each text, in order: as a batch where the synthesizer can make one."""
+    """The WAV file of each text, in order: as a batch where the synthesizer can make one
+    (which also hands over what it made in ``made``, see BatchSynthesizer)."""
     if isinstance(synthesizer, BatchSynthesizer):
-        return synthesizer.synthesize_all(texts, settings)
+        return synthesizer.synthesize_all(texts, settings, made)
     return (synthesizer.synthesize(text, settings) for text in texts)
 
 

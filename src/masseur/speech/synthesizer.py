@@ -23,7 +23,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from pathlib import Path
 
 from masseur import atomic
@@ -366,8 +366,14 @@ class Pyttsx3Synthesizer:
             self._store(target, self._receive_pcm(worker, text, voice_id, deadline))
             return target
 
-    def synthesize_all(self, texts: Sequence[str], settings: VoiceSettings) -> Iterator[Path]:
-        """What :meth:`synthesize` gives for each text, in order, made faster for a batch.
+    def synthesize_all(
+        self,
+        texts: Sequence[str],
+        settings: VoiceSettings,
+        made: MutableMapping[Path, bytes] | None = None,
+    ) -> Iterator[Path]:
+        """What :meth:`synthesize` gives for each text, in order, made faster for a batch
+        (``made``: see BatchSynthesizer).
 
         The texts not in the cache are shared between two espeak-ng engines, one per core,
         so that each has about as much speech to make (:func:`engine_shares`, by the
@@ -407,7 +413,7 @@ class Pyttsx3Synthesizer:
             for index, owner in zip(missing, owners, strict=True):
                 waiting[owner].append(index)  # each engine's texts not yet asked for, in order
             asked: list[collections.deque[int]] = [collections.deque() for _ in engines]
-            made: set[int] = set()
+            done: set[int] = set()
             failed: dict[int, SpeechFailed | SpeechTimeout] = {}
             to_make = set(missing)
 
@@ -444,7 +450,9 @@ class Pyttsx3Synthesizer:
                     return
                 asked[number].popleft()
                 self._store(targets[index], pcm)
-                made.add(index)
+                if made is not None:
+                    made[targets[index]] = bytes(pcm)
+                done.add(index)
                 ask(number)
 
             try:
@@ -452,7 +460,7 @@ class Pyttsx3Synthesizer:
                     ask(number)
                 for index, target in enumerate(targets):
                     if index in to_make:
-                        while index not in made:
+                        while index not in done:
                             if index in failed:
                                 raise failed[index]
                             take_one()
