@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from masseur import paths
 from masseur.errors import BadInput
+from masseur.text import close_matches
 
 if TYPE_CHECKING:
     from masseur.routine import Routine
@@ -70,7 +70,7 @@ def find_routine(spec: str) -> RoutineEntry:
     entries = {entry.name: entry for entry in available_routines()}
     if spec in entries:
         return entries[spec]
-    close = difflib.get_close_matches(spec, list(entries), n=3, cutoff=0.5)
+    close = close_matches(spec, entries, n=3, cutoff=0.5)
     hint = (
         f"did you mean {' or '.join(repr(c) for c in close)}?"
         if close

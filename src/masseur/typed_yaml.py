@@ -15,12 +15,13 @@ as a quoted string ("3") is still read as that number, as people write YAML both
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from masseur.text import close_matches
 
 Location = tuple[str | int, ...]  # keys and list positions from a document's top
 _R = TypeVar("_R")
@@ -344,7 +345,7 @@ _FIELDS: dict[type[Any], dict[str, dataclasses.Field[Any]]] = {}
 
 def unknown_key_message(key: object, fields: Sequence[str] | Mapping[str, object]) -> str:
     allowed = sorted(fields)
-    close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+    close = close_matches(str(key), allowed)
     hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
     return f"unknown key '{key}'; {hint}"
 

@@ -8,9 +8,10 @@ only be stroked, never pressed or kneaded: the guide marks them on the leg pictu
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from masseur.text import close_matches
 
 SOLE = "sole"
 TOP = "top"
@@ -137,7 +138,7 @@ def check_zone(value: object) -> str:
     slug = value.strip().lower()
     if slug in ZONES:
         return slug
-    close = difflib.get_close_matches(slug, ZONE_SLUGS, n=1, cutoff=0.6)
+    close = close_matches(slug, ZONE_SLUGS)
     hint = f"did you mean '{close[0]}'?" if close else "masseur schema lists the zones"
     raise ValueError(f"unknown zone '{value}'; {hint}")
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from masseur.speech.base import DEFAULT_RATE, MAX_RATE, MIN_RATE
+from masseur.text import close_matches
 
 ENV_PREFIX = "MASSEUR_"
 
@@ -70,9 +71,7 @@ _FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
 
 def unknown_setting_message(name: str) -> str:
-    import difflib  # only for this message; it is slow to import
-
-    close = difflib.get_close_matches(name, list(SETTINGS), n=1, cutoff=0.6)
+    close = close_matches(name, SETTINGS)
     hint = f"did you mean '{close[0]}'?" if close else f"known settings: {', '.join(SETTINGS)}"
     return f"unknown setting '{name}'; {hint}"
 
