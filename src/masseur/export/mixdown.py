@@ -288,13 +288,22 @@ def render_audio(
         placement.event.text for placement in placements if placement.event.kind.spoken
     )
     speech: dict[str, bytes] = {}
+    chime_names = dict.fromkeys(
+        placement.event.sound or ""
+        for placement in placements
+        if placement.event.kind == EventKind.CHIME
+    )
 
     def load(event: Event) -> bytes:
         if event.kind == EventKind.CHIME:
-            name = event.sound or ""
-            if name not in chimes:
-                chimes[name] = _load_pcm(name, rate, chime_volume)
-            return chimes[name]
+            if not chimes:
+                # Every chime is read and scaled when the first is needed: by then the
+                # sentences are being made, so the main thread would only wait. Earlier, it
+                # delays asking for them; later, the last chime is scaled (~8 ms of Python)
+                # after the last sentence came, with nothing else left to do.
+                for name in chime_names:
+                    chimes[name] = _load_pcm(name, rate, chime_volume)
+            return chimes[event.sound or ""]
         text = event.text
         pcm = speech.pop(text, None)
         if pcm is None:
@@ -305,12 +314,6 @@ def render_audio(
             speech[text] = pcm
         return pcm
 
-    # Every chime is read and scaled now, while the first sentences are still being made,
-    # not when the session reaches it: the last chime would otherwise be scaled after the
-    # last sentence came (~8 ms of Python, with nothing else left to do).
-    for placement in placements:
-        if placement.event.kind == EventKind.CHIME:
-            load(placement.event)
     writer = _open_writer(out_path, fmt, total_frames, rate, routine.title)
     try:
         for frame, pcm in _pieces(placements, total_frames, load):
