@@ -12,6 +12,9 @@ Reports, for the routine at its own rate and voice:
   also espeak-ng run once per text, which pays a process start per text, and masseur's own
   speech engines alone (a process that starts them and has them say every text, shared as
   an export shares them, and does nothing else): the floor under a cold export here.
+  And what no cold export can go below on this machine, since the texts are known only
+  once masseur has started and planned the routine: an export to txt (masseur's start with
+  nothing said) plus two espeak-ng processes saying the engines' two shares at once.
 - the real-time factor (synthesis time / speech time) of espeak-ng and, when Piper and a
   Piper voice are installed, of Piper, for the same narration.
 - the peak resident memory (max RSS from wait4) of the export process for the routine as
@@ -40,6 +43,7 @@ from pathlib import Path
 
 from masseur.library import load
 from masseur.speech import Pyttsx3Synthesizer, VoiceSettings, resolve_voice
+from masseur.speech.synthesizer import engine_shares
 from masseur.timeline import DEFAULT_RATE, Timeline, TimelineOptions, build_timeline
 
 
@@ -56,6 +60,18 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}): {errors}")
     return elapsed, usage.ru_maxrss // 1024  # ru_maxrss is in KiB on Linux
+
+
+def run_at_once(commands: list[list[str]], env: dict[str, str]) -> tuple[float, int]:
+    """(wall seconds, 0) of child processes started together, until the last one ends."""
+    start = time.perf_counter()
+    processes = [
+        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL) for command in commands
+    ]
+    for process in processes:
+        if process.wait() != 0:
+            raise SystemExit(f"{' '.join(process.args)} failed ({process.returncode})")
+    return time.perf_counter() - start, 0
 
 
 def wav_seconds(path: Path) -> float:
@@ -234,6 +250,35 @@ def main() -> None:
         print(
             f"masseur's engines alone:        {alone_s:6.2f} s  ratio {alone_s / espeak_s:.2f}x "
             f"(the floor of a cold export; the export is {cold_s / alone_s:.2f}x it)"
+        )
+        # What no export can go below here: masseur starting, loading the routine and
+        # planning it with nothing said (an export to text), then the narration said by two
+        # espeak-ng processes at once, each given the texts the export gives each engine.
+        start_s, _ = best_of(
+            args.repeats, lambda _: run_measured([*export, "-o", str(work / "plan.txt")], env)
+        )
+        halves = [work / "half-0.txt", work / "half-1.txt"]
+        owners = engine_shares(texts, rate, len(halves))
+        for number, half in enumerate(halves):
+            mine = [text for text, owner in zip(texts, owners, strict=True) if owner == number]
+            half.write_text("\n\n".join(mine) + "\n", encoding="utf-8")
+        halves_s, _ = best_of(
+            args.repeats,
+            lambda _: run_at_once(
+                [[*espeak, str(half.with_suffix(".wav")), "-f", str(half)] for half in halves], env
+            ),
+        )
+        print(
+            f"masseur's start, nothing said:  {start_s:6.2f} s  ratio {start_s / espeak_s:.2f}x "
+            "(an export to txt)"
+        )
+        print(
+            f"espeak-ng -w, two halves at once: {halves_s:4.2f} s  ratio "
+            f"{halves_s / espeak_s:.2f}x (the two engines' shares, in parallel)"
+        )
+        print(
+            f"the two added:                  {start_s + halves_s:6.2f} s  ratio "
+            f"{(start_s + halves_s) / espeak_s:.2f}x (what a cold export cannot go below here)"
         )
         run_measured([*export, "-o", str(work / "warm.wav")], env)  # fills the cache
         plan = work / "plan.json"
