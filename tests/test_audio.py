@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import itertools
 import math
 import os
@@ -11,9 +12,12 @@ import struct
 import subprocess
 import sys
 import wave
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import require_tools
 from masseur.audio import (
@@ -27,6 +31,7 @@ from masseur.audio import (
 )
 from masseur.errors import BadInput, ExitStatus
 from masseur.paths import sounds_dir
+from masseur.wav import gain_steps
 
 from audio_capture import (
     PULSE_TOOLS,
@@ -166,6 +171,12 @@ def test_truncated_data_is_read_up_to_the_last_whole_frame(tmp_path: Path) -> No
     assert Sound.from_wav(cut).pcm == load_chime("step").pcm[:956]
 
 
+def rounded_scaling(samples: Iterable[int], volume: float) -> list[int]:
+    """What scaling promises: each sample times the gain in 65536ths, rounded half up."""
+    steps = gain_steps(volume)
+    return [(value * steps + 32768) >> 16 for value in samples]
+
+
 def test_scaling() -> None:
     chime = load_chime("step")
     assert chime.scaled(1.0) is chime
@@ -174,22 +185,36 @@ def test_scaling() -> None:
     assert set(chime.scaled(-1.0).samples()) == {0}
     half = chime.scaled(0.5)
     assert half.rate == chime.rate and half.frames == chime.frames
-    assert half.samples().tolist() == [round(value * 0.5) for value in chime.samples()]
+    assert half.samples().tolist() == rounded_scaling(chime.samples(), 0.5)
     assert peak_dbfs(half) == pytest.approx(peak_dbfs(chime) - 6.02, abs=0.01)
     with pytest.raises(ValueError):
         chime.scaled(math.nan)
 
 
+@given(
+    samples=st.lists(st.integers(-32768, 32767), max_size=300),
+    volume=st.floats(-0.5, 1.5, allow_nan=False),
+)
+def test_scaled_samples_are_rounded_products(samples: list[int], volume: float) -> None:
+    pcm = array.array("h", samples)
+    if sys.byteorder == "big":
+        pcm.byteswap()
+    scaled = Sound(pcm.tobytes(), RATE).scaled(volume).samples().tolist()
+    assert scaled == rounded_scaling(samples, volume)
+    gain = min(1.0, max(0.0, volume))
+    assert all(abs(out - value * gain) <= 1 for out, value in zip(scaled, samples, strict=True))
+
+
 @pytest.mark.parametrize("volume", [0.8, 0.5, 0.3337])
 def test_short_and_long_sounds_are_scaled_alike(volume: float) -> None:
-    # Chimes are scaled in Python, longer sounds through numpy: the same samples either way.
-    from masseur.audio import SCALE_IN_PYTHON_FRAMES
+    # Chimes are scaled without numpy, longer sounds through numpy: the same samples.
+    from masseur.audio import SCALE_WITHOUT_NUMPY_FRAMES
 
-    long = sine(440, 1000 * (SCALE_IN_PYTHON_FRAMES // RATE + 1), amplitude=0.99)
-    assert long.frames > SCALE_IN_PYTHON_FRAMES
-    short = Sound(long.pcm[: 2 * SCALE_IN_PYTHON_FRAMES], long.rate)
+    long = sine(440, 1000 * (SCALE_WITHOUT_NUMPY_FRAMES // RATE + 1), amplitude=0.99)
+    assert long.frames > SCALE_WITHOUT_NUMPY_FRAMES
+    short = Sound(long.pcm[: 2 * SCALE_WITHOUT_NUMPY_FRAMES], long.rate)
     for sound in (short, long):
-        expected = [round(value * volume) for value in sound.samples()]
+        expected = rounded_scaling(sound.samples(), volume)
         assert sound.scaled(volume).samples().tolist() == expected
 
 

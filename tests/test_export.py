@@ -52,6 +52,7 @@ from masseur.export.job import write_atomically
 from masseur.library import load
 from masseur.speech import VoiceSettings, wav_frames, write_wav
 from masseur.timeline import DEFAULT_RATE, EventKind, Timeline, TimelineOptions, build_timeline
+from masseur.wav import gain_steps
 
 from audio_capture import non_silent_spans
 from fakes import FakeSynthesizer
@@ -110,7 +111,9 @@ def read_wav(path: Path) -> Samples:
 
 
 def scaled(samples: Samples, volume: float) -> Samples:
-    result: Samples = np.rint(samples * volume).astype(np.int32)
+    """As masseur scales: times the gain in 65536ths, rounded half up."""
+    steps = gain_steps(volume)
+    result: Samples = ((samples.astype(np.int64) * steps + 32768) >> 16).astype(np.int32)
     return result
 
 

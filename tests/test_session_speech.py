@@ -60,7 +60,8 @@ def test_volume_scales_every_sample(tmp_path: Path) -> None:
     try:
         loud, quiet = full.get(first), half.get(first)
         assert loud is not None and quiet is not None
-        assert [round(sample * 0.5) for sample in loud.samples()] == list(quiet.samples())
+        # Half of each sample, rounded half up (masseur.wav.scale_pcm).
+        assert [(sample + 1) >> 1 for sample in loud.samples()] == list(quiet.samples())
     finally:
         full.close()
         half.close()

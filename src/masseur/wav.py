@@ -49,6 +49,47 @@ def pcm_from_samples(samples: array.array[int]) -> bytes:
     return samples.tobytes()
 
 
+GAIN_ONE = 1 << 16  # gains are applied in steps of 1/65536
+_TOP_BIT = bytes(value ^ 0x80 for value in range(256))  # signed <-> offset binary, high byte
+
+
+def gain_steps(gain: float) -> int:
+    """``gain`` (0 to 1; clipped to it) in the steps :func:`scale_pcm` applies it in."""
+    return min(GAIN_ONE, max(0, round(gain * GAIN_ONE)))
+
+
+def scale_pcm(pcm: bytes, gain: float) -> bytes:
+    """Little-endian 16-bit PCM at ``gain``: each sample ``s`` becomes
+    ``floor(s * steps / 65536 + 1/2)`` with ``steps = gain_steps(gain)``, exactly.
+
+    Done on whole buffers, with no Python code per sample: the samples, lifted to offset
+    binary (``s + 32768``), become the 32-bit lanes of one integer, which is multiplied by
+    ``steps`` and given the rounding and the offset back in one addition. Every lane stays
+    below 2**32, so no lane carries into the next, and the result's samples are the top
+    halves of the lanes. Chimes (2 s) took ~7 ms each sample by sample in Python, and numpy,
+    which did speech, cost 60-100 ms of a command's start to import; this takes under 1 ms.
+    """
+    frames = len(pcm) // SAMPLE_WIDTH
+    steps = gain_steps(gain)
+    if steps == GAIN_ONE:
+        return bytes(pcm[: frames * SAMPLE_WIDTH])
+    if steps == 0 or frames == 0:
+        return bytes(frames * SAMPLE_WIDTH)
+    lanes = bytearray(4 * frames)
+    lanes[0::4] = pcm[0 : frames * SAMPLE_WIDTH : 2]
+    lanes[1::4] = pcm[1 : frames * SAMPLE_WIDTH : 2].translate(_TOP_BIT)
+    # Per lane: (s + 32768) * steps + (2**31 + 2**15 - 32768 * steps) = s * steps + 2**15
+    # + 2**31, which lies in [2**16, 2**32) for every sample and steps < 65536.
+    addend = (1 << 31) + (1 << 15) - 32768 * steps
+    lane_addend = int.from_bytes(addend.to_bytes(4, "little") * frames, "little")
+    scaled = int.from_bytes(lanes, "little") * steps + lane_addend
+    lanes = bytearray(scaled.to_bytes(4 * frames, "little"))
+    result = bytearray(frames * SAMPLE_WIDTH)
+    result[0::2] = lanes[2::4]
+    result[1::2] = lanes[3::4].translate(_TOP_BIT)
+    return bytes(result)
+
+
 def wav_frames(path: Path) -> int | None:
     """Frame count of a complete 22050 Hz mono 16-bit WAV with sound in it, else None.
 
