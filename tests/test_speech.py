@@ -223,6 +223,35 @@ def test_a_cache_entry_with_a_good_header_but_other_samples_is_made_again(
     assert len(again.read_bytes()) == pytest.approx(len(good), rel=0.01)
 
 
+def test_a_cache_entry_is_one_wav_file_that_carries_its_own_checksum(
+    synthesizer: Pyttsx3Synthesizer,
+) -> None:
+    path = synthesizer.synthesize(SENTENCE, VoiceSettings())
+    assert sorted(entry.name for entry in path.parent.iterdir() if entry.stem == path.stem) == [
+        path.name
+    ]
+    with wave.open(str(path), "rb") as wav:  # any WAV reader skips the chunk after the samples
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 22050)
+        samples = wav.readframes(wav.getnframes())
+    whole = path.read_bytes()
+    assert whole[44 : 44 + len(samples)] == samples
+    assert whole[-12:-4] == b"mcrc" + (4).to_bytes(4, "little")
+    assert int.from_bytes(whole[4:8], "little") == len(whole) - 8  # RIFF counts the chunk
+
+
+def test_a_cache_entry_with_one_byte_changed_is_made_again(
+    synthesizer: Pyttsx3Synthesizer,
+) -> None:
+    path = synthesizer.synthesize(SENTENCE, VoiceSettings())
+    damaged = bytearray(path.read_bytes())
+    damaged[len(damaged) // 2] ^= 0x01  # one bit of one sample, as a failing disk might
+    path.write_bytes(damaged)
+    again = synthesizer.synthesize(SENTENCE, VoiceSettings())
+    assert again == path
+    assert synthesizer.synthesized == 2
+    assert again.read_bytes() != bytes(damaged)
+
+
 def test_half_written_files_left_by_a_killed_process_are_swept(tmp_path: Path) -> None:
     cache = tmp_path / "speech"
     cache.mkdir()

@@ -188,14 +188,15 @@ def wav_bytes(samples: bytes, sample_rate: int = SAMPLE_RATE) -> bytes:
 HEADER_BYTES = 44  # RIFF, fmt and data chunk headers of a PCM WAV file, as wave writes them
 
 
-def wav_header(frames: int, sample_rate: int = SAMPLE_RATE) -> bytes:
+def wav_header(frames: int, sample_rate: int = SAMPLE_RATE, *, chunks_after: int = 0) -> bytes:
     """The header of a 16-bit mono PCM WAV file of ``frames`` frames, byte for byte as the
-    standard library's wave module writes it."""
+    standard library's wave module writes it. ``chunks_after``: the bytes of further chunks
+    that follow the samples (the RIFF size counts them; readers skip them)."""
     data = frames * SAMPLE_WIDTH
     return struct.pack(
         "<4sI4s4sIHHIIHH4sI",
         b"RIFF",
-        HEADER_BYTES - 8 + data,
+        HEADER_BYTES - 8 + data + chunks_after,
         b"WAVE",
         b"fmt ",
         16,

@@ -21,8 +21,10 @@ import contextlib
 import hashlib
 import json
 import os
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Iterator, MutableMapping, Sequence
 from pathlib import Path
 
@@ -60,10 +62,10 @@ from masseur.speech.voices import (
     store_voices,
 )
 from masseur.text import quote
-from masseur.wav import SAMPLE_WIDTH, wav_frames, wav_header
+from masseur.wav import HEADER_BYTES, SAMPLE_WIDTH, wav_header
 
 # Bump when the way files are made changes, so old cache entries are not served.
-CACHE_FORMAT = 2  # 2: PCM from espeak-ng's synchronous mode, collected in memory
+CACHE_FORMAT = 3  # 2: PCM from espeak-ng's synchronous mode; 3: the checksum inside
 MAX_WORKERS = 2  # one per voice; a session normally uses one
 # Engines a batch (an export) shares its sentences between, one per core of a small
 # machine: 37 sentences took 0.43 s on one engine, one at a time.
@@ -79,34 +81,43 @@ def default_timeout_s(text: str, rate: int) -> float:
     return 10.0 + estimate_speech_ms(text, rate) / 1000 * 0.25
 
 
-def _checksum_path(entry: Path) -> Path:
-    return entry.with_suffix(".sha256")
+# Each cache entry ends with a chunk of its own after the samples: the CRC-32 of everything
+# before it. One file per sentence, not a WAV and a checksum beside it: an export made 74
+# files for 37 sentences, and each took ~0.4 ms to create and rename.
+CHECK_CHUNK = b"mcrc"
+CHECK_BYTES = 12  # chunk id, size (4), CRC-32
 
 
-def _checksum(entry: Path) -> bytes:
-    return _checksum_of(entry.read_bytes())
+def _check_chunk(header: bytes, pcm: bytes | bytearray | memoryview) -> bytes:
+    return struct.pack("<4sII", CHECK_CHUNK, 4, zlib.crc32(pcm, zlib.crc32(header)))
 
 
-def _checksum_of(*parts: bytes | bytearray) -> bytes:
-    """The checksum of the parts' bytes, one after the other."""
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part)
-    return digest.hexdigest().encode("ascii")
+def entry_bytes(pcm: bytes | bytearray) -> list[bytes | bytearray]:
+    """A cache entry's bytes, in parts: the WAV header, the samples, their check chunk."""
+    header = wav_header(len(pcm) // SAMPLE_WIDTH, chunks_after=CHECK_BYTES)
+    return [header, pcm, _check_chunk(header, pcm)]
 
 
 def is_intact(entry: Path) -> bool:
-    """Whether a cache entry is a whole WAV file with the very samples that were made.
+    """Whether a cache entry is whole, with the very samples that were made: exactly the
+    header its length gives, the samples, and their checksum.
 
     A file with a valid header but other data (a disk error, a stray write) would otherwise
-    be played as noise; its checksum, kept beside it, tells. Such an entry is made again.
+    be played as noise; a file cut short by a crash has no checksum at its end. Either is
+    made again. CRC-32 finds such damage as surely as a cryptographic hash would, in a
+    third of the time (4 ms against 13 ms for a built-in routine's 14 MB of speech).
     """
-    if wav_frames(entry) is None:
-        return False
     try:
-        return _checksum_path(entry).read_bytes() == _checksum(entry)
+        data = entry.read_bytes()
     except OSError:
         return False
+    pcm_bytes = len(data) - HEADER_BYTES - CHECK_BYTES
+    if pcm_bytes <= 0 or pcm_bytes % SAMPLE_WIDTH:
+        return False
+    view = memoryview(data)
+    header = wav_header(pcm_bytes // SAMPLE_WIDTH, chunks_after=CHECK_BYTES)
+    body = view[HEADER_BYTES : HEADER_BYTES + pcm_bytes]
+    return view[:HEADER_BYTES] == header and view[-CHECK_BYTES:] == _check_chunk(header, body)
 
 
 def wants_twin(voice: str | None) -> bool:
@@ -516,13 +527,11 @@ class Pyttsx3Synthesizer:
         """Put a sentence's samples in the cache, with their checksum."""
         try:
             # A cache entry is checked when read (is_intact) and can be made again: it need
-            # not wait for the disk. Header and samples go out as two parts: a long
-            # sentence's megabytes are not copied once more to join them.
-            header = wav_header(len(pcm) // SAMPLE_WIDTH)
-            atomic.write_bytes(target, [header, pcm], durable=False)
-            # Of the bytes written, not read back: a disk that garbles them is found out
-            # when the entry is next read (is_intact).
-            atomic.write_bytes(_checksum_path(target), _checksum_of(header, pcm), durable=False)
+            # not wait for the disk. Its parts go out one after the other: a long sentence's
+            # megabytes are not copied once more to join them. The checksum is of the bytes
+            # written, not read back: a disk that garbles them is found out when the entry
+            # is next read.
+            atomic.write_bytes(target, entry_bytes(pcm), durable=False)
         except OSError as error:
             raise SpeechFailed(
                 f"cannot write to the speech cache {target.parent}: {error.strerror or error}"
