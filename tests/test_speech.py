@@ -691,6 +691,51 @@ def test_a_cold_start_lists_voices_and_speaks_on_one_engine(tmp_path: Path) -> N
         assert synthesizer.worker_starts == 1
 
 
+def test_a_started_engine_tells_the_identity_that_loading_espeak_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The cache's keys depend on it: both ways must give the very same fingerprint.
+    monkeypatch.setattr(engine, "_identity", None)
+    loaded = engine.engine_identity()
+    worker = _worker_client.Worker(_worker_client.default_worker_command())
+    try:
+        deadline = time.monotonic() + 30
+        while not worker.ready_now():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert worker.hello is not None
+        monkeypatch.setattr(engine, "_identity", None)
+        engine.adopt_engine_identity(worker.hello)
+        assert engine.known_engine_identity() == loaded
+        # A message without the data folder (a Piper engine) tells nothing.
+        monkeypatch.setattr(engine, "_identity", None)
+        engine.adopt_engine_identity({**worker.hello, "data": None})
+        assert engine.known_engine_identity() is None
+    finally:
+        worker.close()
+
+
+def test_choosing_a_voice_takes_the_identity_from_the_started_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine, "_identity", None)
+    monkeypatch.setattr(voices, "_catalog", None)
+
+    def not_here() -> object:
+        raise AssertionError("espeak-ng's library was loaded into masseur's own process")
+
+    with Pyttsx3Synthesizer(cache_dir=tmp_path / "speech") as synthesizer:
+        synthesizer.prepare(None)
+        deadline = time.monotonic() + 30
+        while not (synthesizer._spare and synthesizer._spare.ready_now()):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        monkeypatch.setattr(engine, "_load_espeak_library", not_here)
+        voice = synthesizer.voice_id("en")
+        assert peak(synthesizer.synthesize(SENTENCE, VoiceSettings(voice))) > 5000
+        assert synthesizer.worker_starts == 1
+
+
 def test_a_request_sent_ahead_is_answered_once_and_never_mixed_with_others() -> None:
     worker = _worker_client.Worker(_worker_client.default_worker_command())
     try:

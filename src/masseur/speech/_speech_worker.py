@@ -13,7 +13,7 @@ This file imports nothing from masseur, so it is started by path with ``python -
 not pay for (or depend on) importing the package.
 
 Requests and replies:
-  (at start)                            -> {"event": "ready", "espeak": "1.51", ...}
+  (at start)                            -> {"event": "ready", "espeak": "1.51", "data": path, ...}
                                            or {"event": "unavailable", "missing": ...}
   {"op": "voices"}                      -> {"ok": true, "voices": [...], "default": id}
   {"op": "synth", "text", "voice", "rate", "limit"}
@@ -126,8 +126,13 @@ class EspeakEngine:
         self.espeak = _espeak
         if _espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, 1000) == -1:
             raise RuntimeError("could not initialize espeak-ng")
-        info = _espeak.Info()
+        # espeak_Info also says where the engine's data is, which pyttsx3's binding drops.
+        info_of = _espeak.dll.espeak_Info
+        info_of.restype = ctypes.c_char_p
+        data_path = ctypes.c_char_p()
+        info = info_of(ctypes.byref(data_path))
         self.espeak_version = info.decode() if isinstance(info, bytes) else str(info)
+        self.data_path: str | None = (data_path.value or b"").decode("utf-8", errors="replace")
         current = _espeak.GetCurrentVoice()
         named = current.contents.name.decode("utf-8") if current and current.contents.name else ""
         self._chunks: list[bytes] = []
@@ -213,6 +218,7 @@ class PiperEngine:
         self.voice = PiperVoice.load(model)
         self._config = SynthesisConfig
         self.espeak_version = "piper"
+        self.data_path = None
         self.default_voice = model
         rate = int(self.voice.config.sample_rate)
         if rate != SAMPLE_RATE:
@@ -320,6 +326,7 @@ def say_ready(replies: IO[bytes], engine: Engine) -> None:
         {
             "event": "ready",
             "espeak": engine.espeak_version,
+            "data": engine.data_path,
             "default_voice": engine.default_voice,
             "pid": os.getpid(),
         },

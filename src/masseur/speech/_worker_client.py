@@ -250,6 +250,19 @@ class Worker:
             self.process.pid = hello["pid"]
         self.hello = hello
 
+    def ready_now(self) -> bool:
+        """Whether the engine has said it is ready, without waiting for it to: its first
+        word is taken if it has come (a failure to start is raised, as by wait_ready)."""
+        if self.hello is not None:
+            return True
+        if b"\n" not in self._buffer:
+            readable, _, _ = select.select([self._stdout_fd], [], [], 0)
+            if not readable:
+                return False
+        # Its first line has begun to arrive (it is written at once): the rest follows.
+        self.wait_ready(time.monotonic() + 5.0)
+        return True
+
     def _drain_stderr(self, stream: IO[bytes]) -> None:
         # Keep the last lines for error messages; never let a full pipe block the worker.
         with contextlib.suppress(OSError, ValueError):

@@ -7,7 +7,7 @@ import ctypes
 import hashlib
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,27 @@ def _data_marks(data_dir: Path) -> list[str]:
     return _stat_marks(sorted(folders))
 
 
+def _pyttsx3_package() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("pyttsx3")
+    if spec is None or spec.origin is None:
+        raise SpeechUnavailable(
+            "speech needs the Python package pyttsx3, which is not installed; " + INSTALL_PYTTSX3
+        )
+    return Path(spec.origin).parent
+
+
+def _identity_of(version: str, data_dir: Path, package: Path) -> EngineIdentity:
+    marks = [
+        f"espeak-ng {version}",
+        *_data_marks(data_dir),
+        *_stat_marks([package / "drivers" / "espeak.py", package / "drivers" / "_espeak.py"]),
+    ]
+    digest = hashlib.sha256("\n".join(marks).encode()).hexdigest()[:16]
+    return EngineIdentity(version, digest)
+
+
 def engine_identity() -> EngineIdentity:
     """Which espeak-ng and pyttsx3 we would use, without starting either (a few ms).
 
@@ -79,14 +100,7 @@ def engine_identity() -> EngineIdentity:
     with _identity_lock:
         if _identity is not None:
             return _identity
-        import importlib.util
-
-        spec = importlib.util.find_spec("pyttsx3")
-        if spec is None or spec.origin is None:
-            raise SpeechUnavailable(
-                "speech needs the Python package pyttsx3, which is not installed; "
-                + INSTALL_PYTTSX3
-            )
+        package = _pyttsx3_package()
         library = _load_espeak_library()
         try:
             library.espeak_ng_InitializePath(None)  # only works out where the data is
@@ -100,12 +114,23 @@ def engine_identity() -> EngineIdentity:
                 f"speech needs espeak-ng, but the library found is too old ({error}); "
                 f"{INSTALL_ESPEAK}"
             ) from None
-        package = Path(spec.origin).parent
-        marks = [
-            f"espeak-ng {version}",
-            *_data_marks(data_dir),
-            *_stat_marks([package / "drivers" / "espeak.py", package / "drivers" / "_espeak.py"]),
-        ]
-        digest = hashlib.sha256("\n".join(marks).encode()).hexdigest()[:16]
-        _identity = EngineIdentity(version, digest)
+        _identity = _identity_of(version, data_dir, package)
         return _identity
+
+
+def known_engine_identity() -> EngineIdentity | None:
+    """The identity if this process has found it already, else None (finds nothing)."""
+    return _identity
+
+
+def adopt_engine_identity(ready: Mapping[str, Any]) -> None:
+    """Take the identity from a started espeak-ng engine's ready message (its version and
+    data folder), unless it is known already: the fingerprint :func:`engine_identity` would
+    find, without loading the library into this process, which took 10-16 ms of a start."""
+    global _identity
+    version, data = ready.get("espeak"), ready.get("data")
+    if not isinstance(version, str) or not isinstance(data, str) or not data:
+        return  # a Piper engine, or a worker from before the data folder was said
+    with _identity_lock, contextlib.suppress(SpeechUnavailable):
+        if _identity is None:
+            _identity = _identity_of(version, Path(data), _pyttsx3_package())

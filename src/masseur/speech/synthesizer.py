@@ -41,12 +41,15 @@ from masseur.speech.base import (
     NoVoiceForLanguage,
     SpeechFailed,
     SpeechTimeout,
-    SpeechUnavailable,
     VoiceInfo,
     VoiceSettings,
     check_request,
 )
-from masseur.speech.engine import engine_identity
+from masseur.speech.engine import (
+    adopt_engine_identity,
+    engine_identity,
+    known_engine_identity,
+)
 from masseur.speech.estimate import estimate_speech_ms
 from masseur.speech.piper_voices import (
     PiperVoice,
@@ -241,7 +244,7 @@ class Pyttsx3Synthesizer:
                 self._spare = Worker(command, twin=batch and wants_twin(voice))
             self._spare_command = command
             self.worker_starts += 1
-            if command == self.worker_command and self._catalog_missing():
+            if command == self.worker_command and self._catalog_unknown():
                 # A first run: the voice cannot be chosen before espeak-ng has listed its
                 # voices. Asked now, the list is made as soon as the engine is up.
                 with contextlib.suppress(SpeechFailed, Expired):
@@ -294,16 +297,32 @@ class Pyttsx3Synthesizer:
 
     # -- inside
 
-    def _catalog_missing(self) -> bool:
-        try:
-            fingerprint = engine_identity().fingerprint
-        except SpeechUnavailable:
-            return False  # said when the voice is chosen
+    def _catalog_unknown(self) -> bool:
+        """Whether the voice list may have to be asked for: yes, unless this process knows
+        espeak-ng's identity already and has the list for it. Finding the identity here
+        would load the library (10-16 ms of a start); the engine, still starting, answers
+        as soon as it is up, while it would be idle anyway."""
+        identity = known_engine_identity()
+        if identity is None:
+            return True
         with catalog_lock:
-            return cached_voices(fingerprint) is None
+            return cached_voices(identity.fingerprint) is None
+
+    def _fingerprint(self, deadline: float) -> str:
+        """espeak-ng's fingerprint: from the started engine's ready message if it has come,
+        so that this process need not load the library to find it."""
+        if known_engine_identity() is None:
+            with self._engine(deadline):
+                spare = self._spare
+                if spare is not None and self._spare_command == self.worker_command:
+                    # A failed start is met again, and said, where the engine is used.
+                    with contextlib.suppress(MasseurError, Expired):
+                        if spare.ready_now():
+                            adopt_engine_identity(spare.hello or {})
+        return engine_identity().fingerprint
 
     def _voices(self, deadline: float) -> list[VoiceInfo]:
-        fingerprint = engine_identity().fingerprint
+        fingerprint = self._fingerprint(deadline)
         with catalog_lock:
             voices = cached_voices(fingerprint)
         if voices is not None:
