@@ -40,7 +40,7 @@ from masseur.speech import (
     voices,
     wav_frames,
 )
-from masseur.speech.synthesizer import engine_shares
+from masseur.speech.synthesizer import engine_shares, is_intact
 from process_helper import process_exists, wait_for
 
 from fakes import FakeSynthesizer
@@ -916,12 +916,45 @@ def test_a_batch_that_fails_or_is_left_early_leaves_no_reply_for_the_next_reques
         assert next(batch).exists() and next(batch).exists()
         with pytest.raises(SpeechFailed, match="cannot be said"):
             next(batch)
+        # The entries the engines were asked to fill and never completed are gone.
+        assert leftovers(tmp_path / "speech") == []
         assert made_next(engines, "after-failure") == pytest.approx(expected, abs=100)
 
+        engines.cache_dir = tmp_path / "left-early"
         batch = engines.synthesize_all(BATCH, settings)
         next(batch)
         batch.close()  # both engines with a sentence asked for and not taken
+        assert leftovers(tmp_path / "left-early") == []
         assert made_next(engines, "after-leaving") == pytest.approx(expected, abs=100)
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Half-made cache entries in ``folder``."""
+    return sorted(path.name for path in folder.glob(".*.part"))
+
+
+def test_a_batch_has_its_engines_write_the_samples_into_the_entries_it_completes(
+    tmp_path: Path,
+) -> None:
+    """The samples of a batch reach the cache through the entry files, not the reply pipe:
+    an engine that would put them in its reply fails the batch; the entries are whole."""
+    command = wrapped_worker(
+        tmp_path, handle='    request.pop("into", None)  # the samples would come in the reply'
+    )
+    settings = VoiceSettings(rate=160)
+    with Pyttsx3Synthesizer(cache_dir=tmp_path / "piped", worker_command=command) as piped:
+        with pytest.raises(SpeechFailed):
+            list(piped.synthesize_all(BATCH, settings))
+        assert leftovers(tmp_path / "piped") == []
+    made: dict[Path, bytes] = {}
+    with Pyttsx3Synthesizer(cache_dir=tmp_path / "speech") as batch:
+        paths = list(batch.synthesize_all(BATCH, settings, made))
+    assert all(is_intact(path) for path in paths) and leftovers(tmp_path / "speech") == []
+    # What the batch hands on is what the entries hold: the samples read back.
+    assert sorted(made) == sorted(paths)
+    for path in paths:
+        with wave.open(str(path), "rb") as entry:
+            assert entry.readframes(entry.getnframes()) == made[path]
 
 
 def test_closing_during_a_stuck_batch_stops_both_of_its_engines(tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ TEMPORARY_SUFFIX = ".part"  # what leftover sweeps look for
 
 
 def _create_beside(target: Path) -> tuple[Path, int]:
-    """A new empty file beside ``target``: its name and a descriptor open for writing."""
+    """A new empty file beside ``target``: its name and a descriptor open for writing (and
+    reading, for a file that another process fills and this one reads back)."""
     # os.open with 0o666 lets the kernel apply the umask, as for any new file (mkstemp would
     # make it 0600, and reading the umask means changing it, which races with other threads).
     folder, name = os.path.split(target)
@@ -26,7 +27,7 @@ def _create_beside(target: Path) -> tuple[Path, int]:
         candidate = os.path.join(folder, f".{name[:200]}.{os.urandom(4).hex()}{TEMPORARY_SUFFIX}")
         try:
             descriptor = os.open(
-                candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666
+                candidate, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666
             )
         except FileExistsError:
             continue
@@ -54,6 +55,50 @@ def _link(temporary: Path, target: Path) -> None:
         os.replace(temporary, target)
 
 
+class Replacement:
+    """A new temporary file beside ``target``, filled while other work goes on (by this
+    process or another, through :attr:`path`), then made the target by :meth:`commit` or
+    removed by :meth:`discard`. A block of code that fills a file uses :func:`replacing`.
+
+    Not synced to disk: the caller syncs :attr:`descriptor` first if the file must be durable.
+    """
+
+    def __init__(self, target: Path, *, overwrite: bool = True) -> None:
+        self.target = target
+        self.overwrite = overwrite
+        self.path, self.descriptor = _create_beside(target)
+        self._open = True
+
+    def _close(self) -> None:
+        if self._open:
+            self._open = False
+            os.close(self.descriptor)
+
+    def commit(self) -> None:
+        """Close the file and make it the target (see :func:`replacing`); if that fails, it
+        goes, and the OSError reaches the caller."""
+        renamed = False
+        try:
+            self._close()
+            if self.overwrite:
+                os.replace(self.path, self.target)
+                renamed = True
+            else:
+                _link(self.path, self.target)
+        finally:
+            if not renamed:  # a link leaves the temporary name to remove, as a failure does
+                with contextlib.suppress(OSError):
+                    os.unlink(self.path)
+
+    def discard(self) -> None:
+        """Close the file and remove it; the target stays as it was."""
+        try:
+            self._close()
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+
+
 @contextlib.contextmanager
 def _placing(target: Path, *, overwrite: bool) -> Iterator[tuple[Path, int]]:
     """A new temporary file beside ``target``: (its name, a descriptor open for writing).
@@ -61,22 +106,13 @@ def _placing(target: Path, *, overwrite: bool) -> Iterator[tuple[Path, int]]:
     The descriptor is closed when the block ends. If the block ends cleanly the file then
     becomes ``target`` (see :func:`replacing`); however it ends otherwise, the file goes.
     """
-    temporary, descriptor = _create_beside(target)
-    renamed = False
+    replacement = Replacement(target, overwrite=overwrite)
     try:
-        try:
-            yield temporary, descriptor
-        finally:
-            os.close(descriptor)
-        if overwrite:
-            os.replace(temporary, target)
-            renamed = True
-        else:
-            _link(temporary, target)
-    finally:
-        if not renamed:  # a link leaves the temporary name to remove, as a failure does
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+        yield replacement.path, replacement.descriptor
+    except BaseException:
+        replacement.discard()
+        raise
+    replacement.commit()
 
 
 @contextlib.contextmanager

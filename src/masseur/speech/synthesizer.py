@@ -448,14 +448,23 @@ class Pyttsx3Synthesizer:
             done: set[int] = set()
             failed: dict[int, SpeechFailed | SpeechTimeout] = {}
             to_make = set(missing)
+            # The cache entry of each text asked for, which its engine writes the samples
+            # into and this process completes (header, checksum) and puts in place.
+            entries: dict[int, atomic.Replacement] = {}
 
             def ask(number: int) -> None:
                 """Keep engine ``number`` two sentences ahead."""
                 while waiting[number] and len(asked[number]) < 2:
                     index = waiting[number].popleft()
                     deadlines[index] = time.monotonic() + default_timeout_s(texts[index], rate)
+                    entries[index] = self._new_entry(targets[index])
                     self._send_synth(
-                        engines[number], texts[index], voice_id, rate, deadlines[index]
+                        engines[number],
+                        texts[index],
+                        voice_id,
+                        rate,
+                        deadlines[index],
+                        into=entries[index].path,
                     )
                     asked[number].append(index)
 
@@ -472,7 +481,7 @@ class Pyttsx3Synthesizer:
                 number = busy[first]
                 index = asked[number][0]
                 try:
-                    pcm = self._receive_pcm(
+                    written = self._receive_written(
                         engines[number], texts[index], voice_id, deadlines[index]
                     )
                 except (SpeechFailed, SpeechTimeout) as error:  # the engine is gone
@@ -481,9 +490,9 @@ class Pyttsx3Synthesizer:
                     waiting[number].clear()
                     return
                 asked[number].popleft()
-                self._store(targets[index], pcm)
+                pcm = self._complete_entry(entries.pop(index), written)
                 if made is not None:
-                    made[targets[index]] = bytes(pcm)
+                    made[targets[index]] = pcm
                 done.add(index)
                 ask(number)
 
@@ -505,6 +514,8 @@ class Pyttsx3Synthesizer:
                         # Left early with a sentence still coming: its reply would be taken
                         # for the answer to the next request, so this engine goes.
                         self._drop_worker(voice_id, engine)
+                for entry in entries.values():  # asked for and never completed
+                    entry.discard()
 
     def _helper_for(self, voice_id: str) -> Worker:
         """The second engine for a batch in this voice: the last batch's, the twin of the
@@ -543,6 +554,40 @@ class Pyttsx3Synthesizer:
             ) from None
         if not self._swept:
             self._sweep_leftovers(folder)
+
+    def _new_entry(self, target: Path) -> atomic.Replacement:
+        """An empty cache entry for ``target``, for an engine to write the samples into."""
+        try:
+            return atomic.Replacement(target.absolute())
+        except OSError as error:
+            raise SpeechFailed(
+                f"cannot write to the speech cache {target.parent}: {error.strerror or error}"
+            ) from None
+
+    def _complete_entry(self, entry: atomic.Replacement, written: int) -> bytes:
+        """Read back the samples an engine wrote into ``entry`` (``written`` bytes, after
+        the header's place), add the header and the checksum, and put it in place: like
+        :meth:`_store`. The samples, for the caller."""
+        try:
+            pcm = os.pread(entry.descriptor, written, HEADER_BYTES)
+            if len(pcm) != written:
+                raise SpeechFailed(
+                    f"the speech engine wrote {len(pcm)} bytes of {written} to {entry.path}"
+                )
+            header, _, check = entry_bytes(pcm)
+            os.pwrite(entry.descriptor, header, 0)
+            os.pwrite(entry.descriptor, check, HEADER_BYTES + written)
+            entry.commit()
+        except OSError as error:
+            entry.discard()
+            raise SpeechFailed(
+                f"cannot write to the speech cache {entry.target.parent}: {error.strerror or error}"
+            ) from None
+        except BaseException:
+            entry.discard()
+            raise
+        self.synthesized += 1
+        return pcm
 
     def _store(self, target: Path, pcm: bytes | bytearray) -> None:
         """Put a sentence's samples in the cache, with their checksum."""
@@ -592,9 +637,18 @@ class Pyttsx3Synthesizer:
         return worker
 
     def _send_synth(
-        self, worker: Worker, text: str, voice_id: str, rate: int, deadline: float
+        self,
+        worker: Worker,
+        text: str,
+        voice_id: str,
+        rate: int,
+        deadline: float,
+        *,
+        into: Path | None = None,
     ) -> None:
-        request = {
+        """Ask for a sentence: its samples come in the reply, or with ``into`` are written
+        into that cache entry after its header's place (see :meth:`_receive_written`)."""
+        request: dict[str, object] = {
             "op": "synth",
             "text": text,
             "voice": voice_id,
@@ -603,6 +657,8 @@ class Pyttsx3Synthesizer:
             # if this process has died.
             "limit": max(0.5, deadline - time.monotonic()) + 2.0,
         }
+        if into is not None:
+            request.update(into=str(into), at=HEADER_BYTES)
         with self._talking(worker, text, voice_id):
             worker.wait_ready(deadline)
             worker.send(request, deadline)
@@ -621,6 +677,19 @@ class Pyttsx3Synthesizer:
         if not pcm:
             raise SpeechFailed(f"the speech engine gave no sound for {quote(text)}")
         return pcm
+
+    def _receive_written(self, worker: Worker, text: str, voice_id: str, deadline: float) -> int:
+        """How many bytes of samples the worker wrote into the entry it was asked to fill
+        (the oldest request)."""
+        with self._talking(worker, text, voice_id):
+            reply = worker.receive(deadline)
+        written = reply.get("wrote")
+        if not reply.get("ok") or not isinstance(written, int):
+            self._drop_worker(voice_id, worker)
+            raise SpeechFailed(f"could not synthesize {quote(text)}: {reply.get('error')}")
+        if written <= 0:
+            raise SpeechFailed(f"the speech engine gave no sound for {quote(text)}")
+        return written
 
     @contextlib.contextmanager
     def _talking(self, worker: Worker, text: str, voice_id: str) -> Iterator[None]:
