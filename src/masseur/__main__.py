@@ -1,5 +1,15 @@
-"""``python -m masseur``: the same as the ``masseur`` command."""
+"""The ``masseur`` program (also ``python -m masseur``): the command line, started with the
+garbage collector held off (see :mod:`masseur.collector`) before anything else is imported."""
 
-from masseur.cli import run
 
-run()
+def main() -> None:
+    from masseur import collector
+
+    collector.hold()
+    from masseur.cli import run
+
+    run()
+
+
+if __name__ == "__main__":
+    main()

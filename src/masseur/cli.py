@@ -161,11 +161,11 @@ def run() -> None:
     garbage collection, which went through every object of every module (30 ms of each
     command here) to free memory the system takes back anyway. By then every file masseur
     wrote is closed and every process it started is stopped."""
+    import gc
+
     try:
         main()
     finally:
-        import gc
-
         gc.freeze()
 
 

@@ -267,8 +267,10 @@ def run_session(
     ``signals`` (posting to ``clock``) makes Ctrl-Z suspend the session: the ``holders`` of
     the terminal (the live screen) and the key reader hand it back until ``fg``.
     """
+    from masseur import collector
     from masseur.stopping import stop_this_process
 
+    collector.let_go()  # a session runs for hours: what it makes is collected as usual
     warnings = Warnings(stderr)
     with contextlib.ExitStack() as stack:
         # Speech first: its engine starts (or its cache is read) while the sound device opens.
