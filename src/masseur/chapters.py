@@ -18,8 +18,6 @@ from masseur.phrases import guide_words
 if TYPE_CHECKING:
     from masseur.timeline import Timeline
 
-CHAPTER_FORMATS = ("mp3", "ogg")
-
 
 @dataclass(frozen=True)
 class Chapter:
@@ -52,8 +50,11 @@ def _vorbis_time(ms: int) -> str:
 
 
 def add_chapters(path: Path, fmt: str, timeline: Timeline) -> None:
-    """Write the chapter marks into the audio file at ``path`` (mp3 or ogg; others unchanged)."""
-    if fmt not in CHAPTER_FORMATS:
+    """Write the chapter marks into the audio file at ``path`` (mp3 or ogg, the formats the
+    export table marks ``chapters``; others unchanged)."""
+    from masseur.export.formats import BY_NAME
+
+    if not BY_NAME[fmt].chapters:
         return
     marks = chapters(timeline)
     if fmt == "ogg":

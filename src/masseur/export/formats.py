@@ -22,6 +22,7 @@ class ExportFormat:
     needs_speech: bool = False  # made from synthesized speech, not from the plan alone
     optional: bool = False  # only where a library supports it (see the module's available())
     guide: bool = False  # the visual guide (masseur.guide); --audio is for these
+    chapters: bool = False  # gets a chapter mark per step (masseur.chapters)
 
 
 _COMPRESSED = "the same audio, compressed (see the list of formats below)"
@@ -47,9 +48,13 @@ TABLE: tuple[ExportFormat, ...] = (
     ),
     ExportFormat("flac", "mixdown", _COMPRESSED, binary=True, needs_speech=True, optional=True),
     ExportFormat(
-        "ogg", "mixdown", _COMPRESSED, ("oga",), binary=True, needs_speech=True, optional=True
+        "ogg", "mixdown", _COMPRESSED, ("oga",),
+        binary=True, needs_speech=True, optional=True, chapters=True,
     ),
-    ExportFormat("mp3", "mixdown", _COMPRESSED, binary=True, needs_speech=True, optional=True),
+    ExportFormat(
+        "mp3", "mixdown", _COMPRESSED,
+        binary=True, needs_speech=True, optional=True, chapters=True,
+    ),
     ExportFormat(
         "html", "guide",
         "the visual guide: one offline page with pictures of where to work, the\n"

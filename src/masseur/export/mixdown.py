@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from masseur.chapters import add_chapters
 from masseur.errors import BadInput
 from masseur.export.clips import (
     Overlap,
@@ -350,7 +349,10 @@ def write(job: Job) -> str | None:
                 clips=clips,
                 progress=job.progress,
             )
-            add_chapters(path, job.format.name, job.timeline)
+            if job.format.chapters:
+                from masseur.chapters import add_chapters  # imported only for these formats
+
+                add_chapters(path, job.format.name, job.timeline)
 
         write_atomically(target, mix_into, force=job.destination.force)
         return describe_overlaps(find_overlaps(job.timeline, speech_timings(clips)))
