@@ -31,7 +31,7 @@ from masseur.audio import (
 )
 from masseur.errors import BadInput, ExitStatus
 from masseur.paths import sounds_dir
-from masseur.wav import gain_steps
+from masseur.wav import gain_steps, sum_pcm
 
 from audio_capture import (
     PULSE_TOOLS,
@@ -665,3 +665,31 @@ def test_a_written_wav_is_byte_for_byte_what_the_wave_module_writes(
     write_wav(tmp_path / "made.wav", samples, rate)
     assert (tmp_path / "made.wav").read_bytes() == expected.getvalue()
     assert read_wav(tmp_path / "made.wav") == (samples, rate)
+
+
+@given(
+    st.integers(2, 4).flatmap(
+        lambda count: st.integers(0, 300).flatmap(
+            lambda frames: st.lists(
+                st.lists(st.integers(-32768, 32767), min_size=frames, max_size=frames),
+                min_size=count,
+                max_size=count,
+            )
+        )
+    )
+)
+def test_pieces_are_summed_sample_by_sample_or_left_to_be_clipped(pieces: list[list[int]]) -> None:
+    sums = [sum(column) for column in zip(*pieces, strict=True)]
+    summed = sum_pcm([array.array("h", piece).tobytes() for piece in pieces])
+    if all(-32768 <= value <= 32767 for value in sums):
+        assert summed is not None and array.array("h", summed).tolist() == sums
+    else:
+        assert summed is None  # the caller clips
+
+
+def test_quiet_pieces_and_the_loudest_sums_that_fit_are_summed_exactly() -> None:
+    edges = [-32768, -32767, -1, 0, 1, 32766, 32767]
+    pieces = [array.array("h", edges).tobytes(), bytes(2 * len(edges))]
+    assert sum_pcm(pieces) == pieces[0]
+    assert sum_pcm([array.array("h", [32767]).tobytes(), array.array("h", [1]).tobytes()]) is None
+    assert sum_pcm([array.array("h", [-32768]).tobytes(), array.array("h", [-1]).tobytes()]) is None

@@ -45,6 +45,7 @@ from masseur.wav import (
     PlacedWav,
     pcm_from_samples,
     samples_from_pcm,
+    sum_pcm,
 )
 
 if TYPE_CHECKING:
@@ -194,9 +195,11 @@ SUM_IN_PYTHON_SAMPLES = 4 * SAMPLE_RATE
 def _sum_clipped(parts: list[memoryview]) -> bytes:
     """Equally long pieces of 16-bit PCM added sample by sample, clipped to 16 bits."""
     if len(parts[0]) // SAMPLE_WIDTH * len(parts) <= SUM_IN_PYTHON_SAMPLES:
+        summed = sum_pcm(parts)  # on whole buffers, unless some sum needs clipping (rare)
+        if summed is not None:
+            return summed
         samples = [samples_from_pcm(bytes(part)) for part in parts]
-        # Summed by map, with no Python code per sample (3-4x faster than a comprehension),
-        # and clipped only if some sum is out of range, which is rare.
+        # Summed by map, with no Python code per sample (3-4x faster than a comprehension).
         if len(samples) == 2:
             sums = list(map(operator.add, *samples))
         else:
