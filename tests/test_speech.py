@@ -267,14 +267,18 @@ def test_half_written_files_left_by_a_killed_process_are_swept(tmp_path: Path) -
     assert recent.exists()
 
 
-def test_an_unwritable_cache_is_a_speech_failure_not_a_crash(tmp_path: Path) -> None:
+@pytest.mark.parametrize("batch", [False, True], ids=["one sentence", "a batch"])
+def test_an_unwritable_cache_is_a_speech_failure_not_a_crash(tmp_path: Path, batch: bool) -> None:
     in_the_way = tmp_path / "speech"
     in_the_way.write_text("a file where the cache folder should be")
     with (
         Pyttsx3Synthesizer(cache_dir=in_the_way) as synthesizer,
         pytest.raises(SpeechFailed, match="cannot write to the speech cache"),
     ):
-        synthesizer.synthesize("Nowhere to go.", VoiceSettings())
+        if batch:
+            list(synthesizer.synthesize_all(["Nowhere to go.", "Nor here."], VoiceSettings()))
+        else:
+            synthesizer.synthesize("Nowhere to go.", VoiceSettings())
 
 
 def test_the_cache_key_changes_with_the_engine(

@@ -124,6 +124,10 @@ def is_intact(entry: Path) -> bool:
     return view[:HEADER_BYTES] == header and view[-CHECK_BYTES:] == _check_chunk(header, body)
 
 
+def _cache_unwritable(folder: Path, error: OSError) -> SpeechFailed:
+    return SpeechFailed(f"cannot write to the speech cache {folder}: {error.strerror or error}")
+
+
 def wants_twin(voice: str | None) -> bool:
     """Whether a batch in ``voice`` gets its second engine as a twin: espeak-ng only (Piper
     uses every core alone), and where processes fork (POSIX)."""
@@ -549,9 +553,7 @@ class Pyttsx3Synthesizer:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise SpeechFailed(
-                f"cannot write to the speech cache {folder}: {error.strerror or error}"
-            ) from None
+            raise _cache_unwritable(folder, error) from None
         if not self._swept:
             self._sweep_leftovers(folder)
 
@@ -560,9 +562,7 @@ class Pyttsx3Synthesizer:
         try:
             return atomic.Replacement(target.absolute())
         except OSError as error:
-            raise SpeechFailed(
-                f"cannot write to the speech cache {target.parent}: {error.strerror or error}"
-            ) from None
+            raise _cache_unwritable(target.parent, error) from None
 
     def _complete_entry(self, entry: atomic.Replacement, written: int) -> bytes:
         """Read back the samples an engine wrote into ``entry`` (``written`` bytes, after
@@ -580,9 +580,7 @@ class Pyttsx3Synthesizer:
             entry.commit()
         except OSError as error:
             entry.discard()
-            raise SpeechFailed(
-                f"cannot write to the speech cache {entry.target.parent}: {error.strerror or error}"
-            ) from None
+            raise _cache_unwritable(entry.target.parent, error) from None
         except BaseException:
             entry.discard()
             raise
@@ -599,9 +597,7 @@ class Pyttsx3Synthesizer:
             # is next read.
             atomic.write_bytes(target, entry_bytes(pcm), durable=False)
         except OSError as error:
-            raise SpeechFailed(
-                f"cannot write to the speech cache {target.parent}: {error.strerror or error}"
-            ) from None
+            raise _cache_unwritable(target.parent, error) from None
         self.synthesized += 1
 
     def _sweep_leftovers(self, folder: Path) -> None:
