@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from masseur.durations import format_clock
-from masseur.phrases import guide_words
+from masseur.guide_words import guide_words
 
 if TYPE_CHECKING:
     from masseur.timeline import Timeline

@@ -54,7 +54,7 @@ def next_line(timeline: Timeline, status: Status) -> str:
 
 def _where(zones: tuple[str, ...], language: str) -> str:
     """Where the hands work, in words: "Where: heel, arch"."""
-    from masseur.phrases import guide_words
+    from masseur.guide_words import guide_words
     from masseur.zones import describe
 
     return f"{guide_words(language).where}: {describe(zones, language)}"

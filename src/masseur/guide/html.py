@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from masseur.durations import format_clock
 from masseur.guide.pictures import choose_pictures, has_stroke_only, render_picture
-from masseur.phrases import GuideWords, guide_words, phrases_for
+from masseur.guide_words import GuideWords, guide_words
+from masseur.phrases import phrases_for
 from masseur.timeline import EventKind, Segment, Timeline
 from masseur.zones import LEG_BACK, LEG_FRONT, REFLEX, SOLE, TOP, describe
 
