@@ -10,9 +10,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from masseur.audio import Sound
+from masseur.audio import Playback, Sound
 from masseur.runner import Command
 from masseur.speech import SpeechTimeout, VoiceSettings
 from masseur.speech.base import check_request
@@ -144,3 +146,78 @@ class FakeSynthesizer:
     def close(self) -> None:
         if self._own_dir:
             shutil.rmtree(self.out_dir, ignore_errors=True)
+
+
+@dataclass
+class RecordedPlay:
+    """One ``play()`` seen by a RecordingPlayer."""
+
+    started_at: float  # the player's clock when play() was called
+    sound: Sound
+    stopped_at: float | None = None  # the clock when it was stopped, if it was
+
+    @property
+    def ends_at(self) -> float:
+        natural_end = self.started_at + self.sound.duration_ms / 1000.0
+        if self.stopped_at is None:
+            return natural_end
+        return min(natural_end, self.stopped_at)
+
+
+class _RecordedPlayback:
+    def __init__(self, player: RecordingPlayer, record: RecordedPlay) -> None:
+        self._player = player
+        self.record = record
+
+    def is_playing(self) -> bool:
+        return self._player.clock() < self.record.ends_at
+
+    def stop(self) -> None:
+        now = self._player.clock()
+        if now < self.record.ends_at:
+            self.record.stopped_at = now
+        self._player.stops.append((now, self.record.sound))
+
+    def wait(self, timeout: float | None = None) -> bool:
+        remaining = self.record.ends_at - self._player.clock()
+        if remaining <= 0:
+            return True
+        self._player.sleep(remaining if timeout is None else min(remaining, max(0.0, timeout)))
+        return not self.is_playing()
+
+
+@dataclass
+class RecordingPlayer:
+    """A fake player for tests: plays nothing, but notes what would have played and when.
+
+    ``clock`` gives the time in seconds (``time.monotonic`` or a test's fake clock);
+    ``sleep`` is what ``Playback.wait`` uses to let time pass (a fake clock's own sleep
+    advances it). A sound counts as playing from its ``play()`` until its length has passed
+    on ``clock``, or until it is stopped.
+    """
+
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    history: list[RecordedPlay] = field(default_factory=list)
+    # (time, sound) for every Playback.stop() call, and for every sound still playing when
+    # stop_all() was called.
+    stops: list[tuple[float, Sound]] = field(default_factory=list)
+    stop_all_calls: list[float] = field(default_factory=list)
+
+    @property
+    def plays(self) -> list[tuple[float, Sound]]:
+        """(start time, sound) for every play() so far, in order."""
+        return [(record.started_at, record.sound) for record in self.history]
+
+    def play(self, sound: Sound) -> Playback:
+        record = RecordedPlay(self.clock(), sound)
+        self.history.append(record)
+        return _RecordedPlayback(self, record)
+
+    def stop_all(self) -> None:
+        now = self.clock()
+        self.stop_all_calls.append(now)
+        for record in self.history:
+            if record.stopped_at is None and now < record.ends_at:
+                record.stopped_at = now
+                self.stops.append((now, record.sound))

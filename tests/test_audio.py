@@ -24,7 +24,6 @@ from masseur.audio import (
     CHIME_NAMES,
     AudioUnavailable,
     NullPlayer,
-    RecordingPlayer,
     Sound,
     load_chime,
     silence_alsa_errors,
@@ -42,6 +41,7 @@ from audio_capture import (
     play_into_pulse_capture,
     run_python,
 )
+from fakes import RecordingPlayer
 
 REPO = Path(__file__).resolve().parents[1]
 RATE = 22050

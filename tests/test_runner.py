@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from masseur.audio import RecordingPlayer, Sound
+from masseur.audio import Sound
 from masseur.routine import parse_routine
 from masseur.runner import Command, Outcome, Runner
 from masseur.timeline import EventKind, Timeline, TimelineOptions, build_timeline
 
-from fakes import FakeClock, FakeSpeech
+from fakes import FakeClock, FakeSpeech, RecordingPlayer
 
 CHIME = Sound.silence(300, 22050)
 

@@ -20,14 +20,14 @@ import pexpect
 import pytest
 
 from conftest import home_env
-from masseur.audio import RecordingPlayer, Sound
+from masseur.audio import Sound
 from masseur.outcome import Outcome
 from masseur.runner import Command, Runner
 from process_helper import wait_for
 from pty_helper import spawn_masseur
 from test_runner import make_runner, make_timeline, played
 
-from fakes import FakeClock
+from fakes import FakeClock, RecordingPlayer
 
 HIDE_CURSOR = "\x1b[?25l"
 SHOW_CURSOR = "\x1b[?25h"
