@@ -2,12 +2,12 @@
 
 Starting a command makes tens of thousands of objects (modules, classes, functions, the
 routine's records) that live until masseur ends, and the collector, run every few hundred
-new objects, went over them again and again: 49 passes, 13 ms of a cold export's start.
+new objects, went over them again and again: 49 passes, 12-19 ms of a cold export's start.
 Hardly any of them is garbage. So :func:`hold` (at the program's start) turns automatic
-collection off, and :func:`let_go` (where a session or an export begins its long work)
-turns it on again for what is made from then on; what start-up made is set aside
-(``gc.freeze``) and never gone over again. A short command that ends without letting go
-ends as it would have, its memory given back by the system.
+collection off, and :func:`let_go` (where a session begins, which may run for hours) turns
+it on again for what is made from then on; what start-up made is set aside (``gc.freeze``)
+and never gone over again. Every other command, an export included, makes little after its
+start and ends with collection held off, its memory given back by the system.
 """
 
 from __future__ import annotations
