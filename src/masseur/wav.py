@@ -76,19 +76,11 @@ def scale_pcm(pcm: bytes, gain: float) -> bytes:
         return bytes(pcm[: frames * SAMPLE_WIDTH])
     if steps == 0 or frames == 0:
         return bytes(frames * SAMPLE_WIDTH)
-    lanes = bytearray(4 * frames)
-    lanes[0::4] = pcm[0 : frames * SAMPLE_WIDTH : 2]
-    lanes[1::4] = pcm[1 : frames * SAMPLE_WIDTH : 2].translate(_TOP_BIT)
     # Per lane: (s + 32768) * steps + (2**31 + 2**15 - 32768 * steps) = s * steps + 2**15
     # + 2**31, which lies in [2**16, 2**32) for every sample and steps < 65536.
     addend = (1 << 31) + (1 << 15) - 32768 * steps
-    lane_addend = int.from_bytes(addend.to_bytes(4, "little") * frames, "little")
-    scaled = int.from_bytes(lanes, "little") * steps + lane_addend
-    lanes = bytearray(scaled.to_bytes(4 * frames, "little"))
-    result = bytearray(frames * SAMPLE_WIDTH)
-    result[0::2] = lanes[2::4]
-    result[1::2] = lanes[3::4].translate(_TOP_BIT)
-    return bytes(result)
+    scaled = _lanes(pcm, frames) * steps + _in_every_lane(addend, frames)
+    return _samples_in_lanes(scaled.to_bytes(4 * frames, "little"), top=True)
 
 
 def sum_pcm(parts: Sequence[bytes | memoryview]) -> bytes | None:
@@ -103,22 +95,36 @@ def sum_pcm(parts: Sequence[bytes | memoryview]) -> bytes | None:
     11.4-11.7 ms added sample by sample in Python, and take 3.2-4.7 ms this way.
     """
     frames = len(parts[0]) // SAMPLE_WIDTH
-    total = 0
-    for part in parts:
-        piece = bytes(part[: frames * SAMPLE_WIDTH])
-        lanes = bytearray(4 * frames)
-        lanes[0::4] = piece[0::2]
-        lanes[1::4] = piece[1::2].translate(_TOP_BIT)
-        total += int.from_bytes(lanes, "little")
     # The lanes hold the sum of (s + 32768) over the pieces, at most 65535 * len(parts).
-    addend = (1 << 31) - 32768 * (len(parts) - 1)
-    total += int.from_bytes(addend.to_bytes(4, "little") * frames, "little")
+    total = sum(_lanes(bytes(part), frames) for part in parts)
+    total += _in_every_lane((1 << 31) - 32768 * (len(parts) - 1), frames)
     summed = total.to_bytes(4 * frames, "little")
     if summed[2::4].count(0) != frames or summed[3::4].count(0x80) != frames:
         return None
-    result = bytearray(frames * SAMPLE_WIDTH)
-    result[0::2] = summed[0::4]
-    result[1::2] = summed[1::4].translate(_TOP_BIT)
+    return _samples_in_lanes(summed, top=False)
+
+
+def _lanes(pcm: bytes, frames: int) -> int:
+    """The first ``frames`` samples of ``pcm``, in offset binary (``s + 32768``), as the
+    32-bit lanes of one integer (the first sample in the lowest lane)."""
+    lanes = bytearray(4 * frames)
+    lanes[0::4] = pcm[0 : frames * SAMPLE_WIDTH : 2]
+    lanes[1::4] = pcm[1 : frames * SAMPLE_WIDTH : 2].translate(_TOP_BIT)
+    return int.from_bytes(lanes, "little")
+
+
+def _in_every_lane(value: int, frames: int) -> int:
+    """``value`` (below 2**32) in each of ``frames`` 32-bit lanes."""
+    return int.from_bytes(value.to_bytes(4, "little") * frames, "little")
+
+
+def _samples_in_lanes(lanes: bytes, *, top: bool) -> bytes:
+    """The 16-bit PCM that the top (or bottom) halves of 32-bit lanes, little-endian, hold
+    in offset binary."""
+    first = 2 if top else 0
+    result = bytearray(len(lanes) // 2)
+    result[0::2] = lanes[first::4]
+    result[1::2] = lanes[first + 1 :: 4].translate(_TOP_BIT)
     return bytes(result)
 
 
