@@ -11,6 +11,7 @@ import array
 import itertools
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -757,6 +758,32 @@ def test_a_request_sent_ahead_is_answered_once_and_never_mixed_with_others() -> 
         assert len(again["pcm"]) == pytest.approx(len(said["pcm"]), rel=0.1)
     finally:
         worker.close()
+
+
+@pytest.mark.parametrize("which", ["first", "twin"])
+def test_an_engine_whose_sentence_outlasts_its_limit_ends_itself(which: str) -> None:
+    """The engine's watchdog: a process whose work outlasts the limit it was given ends, so
+    that it cannot linger after masseur has given up on it (a forked twin too, whose timer
+    is its own). A limit that is met leaves the engine working."""
+    first = _worker_client.Worker(_worker_client.default_worker_command(), twin=True)
+    try:
+        deadline = time.monotonic() + 30
+        first.wait_ready(deadline)
+        assert first.twin is not None
+        worker = first if which == "first" else first.twin
+        synth = {"op": "synth", "text": SENTENCE, "voice": None, "rate": 160}
+        assert worker.request({**synth, "limit": 30}, deadline)["ok"]
+        assert worker.request({**synth, "limit": 30}, deadline)["ok"]  # not ended by the first
+        worker.send({**synth, "text": SENTENCE * 20, "limit": 0.01}, deadline)
+        with pytest.raises(SpeechFailed, match="stopped"):
+            worker.receive(deadline)
+        assert not worker.alive()
+        if which == "first":
+            assert first.process.returncode == -signal.SIGALRM
+        else:
+            assert first.request({**synth, "limit": 30}, deadline)["ok"]  # the other goes on
+    finally:
+        first.close()
 
 
 def test_a_first_run_has_the_engine_list_its_voices_as_soon_as_it_is_up(
