@@ -125,13 +125,15 @@ def command(
         export.check(fmt, destination, with_audio=with_audio)
         _entry, loaded = load(routine)
         settings = config.resolve(given, routine=loaded)
+        # Planned with estimated speech lengths, not those of speech already in the cache:
+        # the same routine and options then give the same file, whatever was made before.
+        # So the plan needs no voice, and is made first: on a first run the engine is still
+        # listing its voices meanwhile, which the voice is chosen from.
+        timeline = plan(loaded, settings, minutes, speak_warnings=heard)
         # A voice that is not installed is reported now, for text formats too.
         voice_id, _no_voice = choose_voice(
             settings, loaded.language, needed=heard, synthesizer=synthesizer
         )
-        # Planned with estimated speech lengths, not those of speech already in the cache:
-        # the same routine and options then give the same file, whatever was made before.
-        timeline = plan(loaded, settings, minutes, speak_warnings=heard)
         voice = settings.voice_settings(loaded.language)
         if voice_id is not None:
             voice = replace(voice, voice=voice_id)
