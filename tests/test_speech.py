@@ -760,6 +760,26 @@ def test_a_request_sent_ahead_is_answered_once_and_never_mixed_with_others() -> 
         worker.close()
 
 
+def test_the_engine_starts_from_bytecode_cached_beside_its_file(tmp_path: Path) -> None:
+    """Python compiles a script afresh at every start; the worker's file is loaded as a
+    module instead, so its compiled form is cached beside it for the next start."""
+    worker_file = tmp_path / "_speech_worker.py"
+    shutil.copy(_worker_client.WORKER_SCRIPT, worker_file)
+    command = _worker_client.default_worker_command()
+    assert command[-1] == str(_worker_client.WORKER_SCRIPT)
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    done = subprocess.run(
+        [*command[:-1], str(worker_file)],
+        input=b'{"op": "voices"}\n',
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert list((tmp_path / "__pycache__").glob("_speech_worker.*.pyc"))
+
+
 @pytest.mark.parametrize("which", ["first", "twin"])
 def test_an_engine_whose_sentence_outlasts_its_limit_ends_itself(which: str) -> None:
     """The engine's watchdog: a process whose work outlasts the limit it was given ends, so

@@ -9,8 +9,9 @@ descriptor that was stdout when the process started: one JSON line each, and for
 the line ``{"ok": true, "pcm": n}`` is followed by exactly n bytes of 16-bit little-endian
 mono PCM. Anything else that writes to fd 1 (C code) lands in /dev/null.
 
-This file imports nothing from masseur, so it is started by path with ``python -P`` and does
-not pay for (or depend on) importing the package.
+This file imports nothing from masseur, so it is loaded by path (see
+``_worker_client.default_worker_command``) and does not pay for (or depend on) importing the
+package. Its ``main`` takes the arguments that follow the file's path.
 
 Requests and replies:
   (at start)                            -> {"event": "ready", "espeak": "1.51", "data": path, ...}
