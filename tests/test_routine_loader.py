@@ -449,3 +449,23 @@ def test_arbitrary_routines_through_the_cli_never_crash(
     assert len(statuses) == 1, statuses
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert peak_kb - _peak_before_kb[0] < MEMORY_GROWTH_BOUND_KB
+
+
+def test_pyyaml_s_reader_gets_a_pattern_that_refuses_exactly_the_same_characters() -> None:
+    """masseur.pyyaml hands PyYAML's reader a faster-made pattern for the characters YAML
+    does not allow: it must find every one of them, at every code point, and nothing else."""
+    import re
+
+    from masseur import pyyaml
+
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    refused = [found.start() for found in re.finditer(pyyaml.YAML_NON_PRINTABLE, every)]
+    assert [found.start() for found in re.finditer(pyyaml.NON_PRINTABLE, every)] == refused
+    assert 0x07 in refused and 0xFFFE in refused and 0x0A not in refused and 0x1F600 not in refused
+    # The pattern PyYAML compiles is still the one given, so its reader uses the fast one.
+    script = (
+        "import masseur.yaml_reader, yaml.reader, masseur.pyyaml as p;"
+        "print(yaml.reader.Reader.NON_PRINTABLE.pattern == p.NON_PRINTABLE)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.strip() == "True", done.stderr

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
+from masseur.pyyaml import yaml
 from masseur.textsafety import describe_character, find_control_character
 from masseur.typed_yaml import Location
 
