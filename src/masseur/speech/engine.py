@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import hashlib
 import os
 import threading
@@ -35,6 +34,10 @@ _identity_lock = threading.Lock()
 
 
 def _load_espeak_library() -> Any:
+    # Imported only here: a session or an export learns the engine from its worker, which
+    # loads the library itself, so masseur's own start need not import ctypes (2.4 ms).
+    import ctypes
+
     errors = []
     for name in _LIBRARY_NAMES:
         try:
@@ -102,6 +105,8 @@ def engine_identity() -> EngineIdentity:
             return _identity
         package = _pyttsx3_package()
         library = _load_espeak_library()
+        import ctypes
+
         try:
             library.espeak_ng_InitializePath(None)  # only works out where the data is
             data_path = ctypes.c_char_p()
